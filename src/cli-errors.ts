@@ -1,0 +1,15 @@
+import { BootstrapError, ConfigError } from './errors';
+import { MigrationError } from './db/migrate';
+
+/**
+ * Ends a command-line entry point on an error: the known kinds print their message alone
+ * (they already say what to fix), anything else prints its stack.
+ */
+export function exitOnError(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof BootstrapError || err instanceof MigrationError) {
+    console.error(`error: ${err.message}`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  }
+  console.error(err);
+  process.exit(1);
+}

@@ -1,0 +1,171 @@
+// The one place that reads process.env. Every setting is validated here once, at start-up,
+// so a wrong value stops the program with a message naming the variable and what it expects.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const DURATION = /^(\d+)(ms|s|m|h)$/;
+const durationMs = (value: string): number => {
+  const m = DURATION.exec(value);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const unit = m[2] as 'ms' | 's' | 'm' | 'h';
+  return n * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit];
+};
+
+const port = z.coerce
+  .number({ error: 'expects a TCP port number, e.g. 5432' })
+  .int('expects a whole number')
+  .min(1, 'expects a port between 1 and 65535')
+  .max(65535, 'expects a port between 1 and 65535');
+
+const duration = z
+  .string()
+  .refine((v) => DURATION.test(v), 'expects a duration such as 30s, 5m or 1h')
+  .transform(durationMs);
+
+const postgresUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expects a URL like postgres://user:password@host:5432/marketing_roas' });
+    return;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    ctx.addIssue({ code: 'custom', message: `expects the scheme postgres:// (got ${url.protocol}//)` });
+  }
+  if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'expects a host, e.g. postgres://user@db.example.com:5432/marketing_roas' });
+  if (url.pathname.length <= 1) ctx.addIssue({ code: 'custom', message: 'expects a database name at the end, e.g. .../marketing_roas' });
+});
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expects host:port, e.g. 127.0.0.1:7233 or my-ns.tmprl.cloud:7233');
+
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const schema = z.object({
+  ROAS_LOCAL_DIR: optional(z.string()),
+  ROAS_VENV_DIR: optional(z.string()),
+  ROAS_PYTHON: optional(z.string()).default('python3'),
+  DATABASE_URL: optional(postgresUrl),
+  ROAS_PG_PORT: optional(port),
+  ROAS_PG_BIN_DIR: optional(z.string()),
+  TEMPORAL_ADDRESS: optional(hostPort),
+  TEMPORAL_PORT: optional(port).default(7233),
+  TEMPORAL_UI_PORT: optional(port).default(8233),
+  TEMPORAL_NAMESPACE: optional(z.string().regex(/^[A-Za-z0-9._-]+$/, 'expects a namespace name such as default')).default(
+    'default',
+  ),
+  TEMPORAL_TASK_QUEUE: optional(z.string().min(1)).default('marketing-roas'),
+  TEMPORAL_UI_URL: optional(z.url({ error: 'expects a URL such as http://localhost:8233' })),
+  DBT_PROJECT_DIR: optional(z.string()),
+  DBT_ARTIFACTS_DIR: optional(z.string()),
+  DBT_THREADS: optional(z.coerce.number().int().min(1, 'expects at least 1').max(64, 'expects at most 64')).default(4),
+  ROAS_RETRY_INTERVAL: optional(duration).default(durationMs('5m')),
+  ROAS_RETRY_ATTEMPTS: optional(z.coerce.number().int().min(1, 'expects at least 1').max(10, 'expects at most 10')).default(4),
+  SLACK_BOT_TOKEN: optional(z.string().regex(/^xox[a-z]-/, 'expects a Slack bot token starting with xoxb-')),
+  SLACK_CHANNEL: optional(z.string().min(1)).default('#marketing-data-alerts'),
+  SLACK_API_URL: optional(z.url({ error: 'expects a URL such as https://slack.com/api/' })),
+  PATH: optional(z.string()).default(''),
+  LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'expects one of trace, debug, info, warn, error' })).default(
+    'info',
+  ),
+});
+
+export interface Config {
+  projectRoot: string;
+  localDir: string;
+  venvDir: string;
+  python: string;
+  postgres: {
+    /** Set when the user points us at an existing server; otherwise the bootstrap runs one under localDir. */
+    url: string | undefined;
+    localPort: number | undefined;
+    binDir: string | undefined;
+  };
+  temporal: {
+    /** Set when the user points us at an existing server; otherwise a dev server runs under localDir. */
+    address: string | undefined;
+    port: number;
+    uiPort: number;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+  };
+  dbt: {
+    projectDir: string;
+    artifactsDir: string;
+    threads: number;
+  };
+  retry: {
+    intervalMs: number;
+    maximumAttempts: number;
+  };
+  slack: {
+    token: string | undefined;
+    channel: string;
+    apiUrl: string | undefined;
+  };
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** The shell's PATH, where tools such as PostgreSQL's binaries may be found. */
+  systemPath: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const root = PROJECT_ROOT;
+  const source = env === process.env && existsSync(path.join(root, '.env')) ? loadDotEnv(root) : env;
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const got = source[name];
+      return `  ${name}=${JSON.stringify(got ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  const localDir = path.resolve(root, v.ROAS_LOCAL_DIR ?? '.local');
+  const temporalUiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${v.TEMPORAL_UI_PORT}`;
+  return {
+    projectRoot: root,
+    localDir,
+    venvDir: path.resolve(root, v.ROAS_VENV_DIR ?? '.venv'),
+    python: v.ROAS_PYTHON,
+    postgres: { url: v.DATABASE_URL, localPort: v.ROAS_PG_PORT, binDir: v.ROAS_PG_BIN_DIR },
+    temporal: {
+      address: v.TEMPORAL_ADDRESS,
+      port: v.TEMPORAL_PORT,
+      uiPort: v.TEMPORAL_UI_PORT,
+      namespace: v.TEMPORAL_NAMESPACE,
+      taskQueue: v.TEMPORAL_TASK_QUEUE,
+      uiUrl: temporalUiUrl.replace(/\/$/, ''),
+    },
+    dbt: {
+      projectDir: path.resolve(root, v.DBT_PROJECT_DIR ?? 'dbt'),
+      artifactsDir: path.resolve(root, v.DBT_ARTIFACTS_DIR ?? path.join(localDir, 'dbt-artifacts')),
+      threads: v.DBT_THREADS,
+    },
+    retry: { intervalMs: v.ROAS_RETRY_INTERVAL, maximumAttempts: v.ROAS_RETRY_ATTEMPTS },
+    slack: { token: v.SLACK_BOT_TOKEN, channel: v.SLACK_CHANNEL, apiUrl: v.SLACK_API_URL },
+    logLevel: v.LOG_LEVEL,
+    systemPath: v.PATH,
+  };
+}
+
+/** Reads `.env` from the project root when present; values set in the shell win. */
+function loadDotEnv(root: string): Env {
+  const before = { ...process.env };
+  process.loadEnvFile(path.join(root, '.env'));
+  // Values set in the shell take precedence over the file.
+  return { ...process.env, ...before };
+}
+

@@ -1,0 +1,58 @@
+// Versioned SQL migrations: migrations/NNNN_name.sql, applied in order, each in its own
+// transaction, recorded in public.schema_migrations. Re-applying is a no-op; an applied file
+// that was edited afterwards is refused, since the database no longer matches the code.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PROJECT_ROOT } from '../config';
+
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort();
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'roas-migrate' });
+  await client.connect();
+  const applied: string[] = [];
+  try {
+    // One migrator at a time per database (npm start and a test run may race).
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', ['roas-migrate']);
+    await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
+      version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM public.schema_migrations');
+    const done = new Map(rows.map((r) => [r.version, r.checksum]));
+    for (const file of files) {
+      const sql = readFileSync(path.join(dir, file), 'utf8');
+      const checksum = createHash('sha256').update(sql).digest('hex');
+      const version = file.replace(/\.sql$/, '');
+      const previous = done.get(version);
+      if (previous !== undefined) {
+        if (previous !== checksum) {
+          throw new MigrationError(
+            `migration ${file} was changed after it was applied; add a new migration instead of editing an applied one`,
+          );
+        }
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO public.schema_migrations (version, checksum) VALUES ($1, $2)', [version, checksum]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new MigrationError(`migration ${file} failed and was rolled back: ${(err as Error).message}`);
+      }
+      applied.push(version);
+    }
+  } finally {
+    await client.end();
+  }
+  return applied;
+}

@@ -1,0 +1,12 @@
+// Small named errors. Their names are what Temporal retry policies and the CLI match on,
+// so renaming one is an interface change.
+
+/** A setting is missing or malformed. Fix the named variable and start again. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Something the local stack needs is not installed, or a port is taken. The message says what to do. */
+export class BootstrapError extends Error {
+  override name = 'BootstrapError';
+}
