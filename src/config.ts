@@ -37,7 +37,8 @@ const postgresUrl = z.string().superRefine((value, ctx) => {
     return;
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    ctx.addIssue({ code: 'custom', message: `expects the scheme postgres:// (got ${url.protocol}//)` });
+    ctx.addIssue({ code: 'custom', message: `expects a URL starting with postgres://, e.g. postgres://user:password@host:5432/marketing_roas` });
+    return;
   }
   if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'expects a host, e.g. postgres://user@db.example.com:5432/marketing_roas' });
   if (url.pathname.length <= 1) ctx.addIssue({ code: 'custom', message: 'expects a database name at the end, e.g. .../marketing_roas' });

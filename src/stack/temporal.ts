@@ -119,5 +119,5 @@ export async function startTemporal(config: Config, temporalBinary: string, log:
     namespace: t.namespace,
   });
   log.info({ address, ui: t.uiUrl }, 'started the Temporal dev server');
-  return { address, uiUrl: t.uiUrl, startedByUs: true, stop: server.stop };
+  return { address, uiUrl: t.uiUrl, startedByUs: true, stop: () => server.stop() };
 }

@@ -23,13 +23,21 @@ export function venvTools(venvDir: string): VenvTools {
   };
 }
 
+function toolFiles(tools: VenvTools): [string, string][] {
+  return [
+    ['dbt', tools.dbt],
+    ['temporal', tools.temporal],
+    ['temporal-test-server', tools.temporalTestServer],
+  ];
+}
+
 export async function ensureVenv(config: Config, log: Logger): Promise<VenvTools> {
   const requirements = path.join(config.projectRoot, 'requirements.txt');
   const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
   const stamp = path.join(config.venvDir, '.requirements.sha256');
   const tools = venvTools(config.venvDir);
   const current = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
-  if (current === wanted && Object.values(tools).every((p) => existsSync(p))) return tools;
+  if (current === wanted && toolFiles(tools).every(([, p]) => existsSync(p))) return tools;
 
   await requirePython(config.python);
   const python = path.join(config.venvDir, 'bin', 'python');
@@ -53,7 +61,7 @@ export async function ensureVenv(config: Config, log: Logger): Promise<VenvTools
     );
   });
   await ensureTemporalBinary(config, tools, log);
-  for (const [name, file] of Object.entries(tools)) {
+  for (const [name, file] of toolFiles(tools)) {
     if (!existsSync(file)) throw new BootstrapError(`The venv has no ${name} at ${file} after pip install; delete ${config.venvDir} and run again.`);
   }
   writeFileSync(stamp, wanted + '\n');

@@ -1,0 +1,25 @@
+import {
+  DBT_COMPILATION_ERROR,
+  DBT_CONNECTION_ERROR,
+  DBT_TIMEOUT_ERROR,
+} from '../../src/failure-types';
+import type { DbtProcessResult } from './runner';
+
+const CONNECTION =
+  /could not connect|connection refused|connection test: \[error|server closed the connection|could not translate host name|connection timed out|timeout expired|terminating connection|the database system is (starting up|shutting down)|connection (already )?closed|SSL SYSCALL error/i;
+const TIMEOUT = /lock timeout|deadlock detected|canceling statement due to (statement|lock) timeout|could not obtain lock/i;
+
+/** Which failure class a failed dbt process belongs to, from what it printed. */
+export function classifyDbtFailure(result: DbtProcessResult): string {
+  const text = [...result.notable.map((e) => e.msg), result.rawOutput].join('\n');
+  if (CONNECTION.test(text)) return DBT_CONNECTION_ERROR;
+  if (TIMEOUT.test(text)) return DBT_TIMEOUT_ERROR;
+  return DBT_COMPILATION_ERROR;
+}
+
+/** The lines worth showing a person: dbt's errors, or the tail of its raw output. */
+export function failureSummary(result: DbtProcessResult, maxLines = 12): string {
+  const errors = result.notable.filter((e) => e.level === 'error' || /ERROR/.test(e.msg)).map((e) => e.msg.trim());
+  const lines = errors.length ? errors : result.rawOutput.trim().split('\n');
+  return lines.filter(Boolean).slice(-maxLines).join('\n');
+}

@@ -1,0 +1,145 @@
+// Runs one dbt command as one child process (never one process per model), with an argument
+// array (never a shell string), its own target path, and dbt's JSON log parsed line by line.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { execa } from 'execa';
+import { urlParts } from '../../src/db/url';
+
+export type DbtCommand = 'debug' | 'parse' | 'run' | 'test' | 'build' | 'seed' | 'retry';
+
+export interface DbtInvocation {
+  command: DbtCommand;
+  /** Where dbt writes manifest.json, run_results.json and its log; one per date and step. */
+  targetPath: string;
+  select?: string[];
+  vars?: Record<string, unknown>;
+  extraArgs?: string[];
+  /** Names the run's PostgreSQL sessions (pg_stat_activity.application_name). */
+  applicationName?: string;
+  signal?: AbortSignal;
+}
+
+/** One line of dbt's `--log-format json` output, the parts we use. */
+export interface DbtLogEvent {
+  name: string;
+  level: string;
+  msg: string;
+  data: Record<string, unknown>;
+}
+
+export interface DbtProcessResult {
+  command: DbtCommand;
+  args: string[];
+  exitCode: number;
+  durationMs: number;
+  /** Events at warn level and above, and the final summary lines. */
+  notable: DbtLogEvent[];
+  /** Text dbt printed that was not JSON (tracebacks, pip warnings). */
+  rawOutput: string;
+  dbtVersion: string | undefined;
+  cancelled: boolean;
+}
+
+export interface DbtRunnerOptions {
+  dbtBin: string;
+  projectDir: string;
+  databaseUrl: string;
+  threads: number;
+}
+
+export type DbtRunner = (invocation: DbtInvocation, onEvent?: (event: DbtLogEvent) => void) => Promise<DbtProcessResult>;
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
+  const db = urlParts(opts.databaseUrl);
+  return async (invocation, onEvent) => {
+    mkdirSync(invocation.targetPath, { recursive: true });
+    const args = [
+      invocation.command,
+      '--project-dir',
+      opts.projectDir,
+      '--profiles-dir',
+      opts.projectDir,
+      '--log-format',
+      'json',
+      '--log-path',
+      path.join(invocation.targetPath, 'logs'),
+      '--no-use-colors',
+    ];
+    if (invocation.select?.length) args.push('--select', ...invocation.select);
+    if (invocation.vars) args.push('--vars', JSON.stringify(invocation.vars));
+    args.push(...(invocation.extraArgs ?? []));
+
+    const started = Date.now();
+    const child = execa(opts.dbtBin, args, {
+      reject: false,
+      cwd: opts.projectDir,
+      cancelSignal: invocation.signal,
+      // The whole tree goes when we go: dbt is a Python process that may have threads holding queries.
+      cleanup: true,
+      forceKillAfterDelay: 5_000,
+      env: {
+        DBT_PG_HOST: db.host,
+        DBT_PG_PORT: String(db.port),
+        DBT_PG_USER: db.user,
+        DBT_PG_PASSWORD: db.password,
+        DBT_PG_DBNAME: db.database,
+        DBT_PG_APPLICATION_NAME: invocation.applicationName ?? 'roas-dbt',
+        DBT_THREADS: String(opts.threads),
+        DBT_TARGET_PATH: invocation.targetPath,
+        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+        DBT_VERSION_CHECK: 'false',
+        DBT_PARTIAL_PARSE: 'true',
+      },
+    });
+
+    const notable: DbtLogEvent[] = [];
+    const raw: string[] = [];
+    let dbtVersion: string | undefined;
+    const lines = readline.createInterface({ input: child.stdout });
+    const lineReaderDone = new Promise<void>((resolve) => lines.once('close', resolve));
+    lines.on('line', (line) => {
+      const event = parseLine(line);
+      if (!event) {
+        if (line.trim()) raw.push(line);
+        return;
+      }
+      if (event.name === 'MainReportVersion' && typeof event.data.version === 'string') dbtVersion = event.data.version.replace(/^=/, '');
+      if (event.level === 'warn' || event.level === 'error' || event.name.endsWith('Result')) notable.push(event);
+      onEvent?.(event);
+    });
+    const stderr: string[] = [];
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    const result = await child;
+    await lineReaderDone;
+    return {
+      command: invocation.command,
+      args,
+      exitCode: result.exitCode ?? -1,
+      durationMs: Date.now() - started,
+      notable,
+      rawOutput: [...raw, stderr.join('')].filter(Boolean).join('\n'),
+      dbtVersion,
+      cancelled: result.isCanceled,
+    };
+  };
+}
+
+function parseLine(line: string): DbtLogEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { info?: { name?: string; level?: string; msg?: string }; data?: Record<string, unknown> };
+    if (!parsed.info?.name) return undefined;
+    return {
+      name: parsed.info.name,
+      level: parsed.info.level ?? 'info',
+      msg: (parsed.info.msg ?? '').replace(ANSI, ''),
+      data: parsed.data ?? {},
+    };
+  } catch {
+    return undefined;
+  }
+}

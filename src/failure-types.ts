@@ -1,0 +1,16 @@
+// Failure types as Temporal sees them (ApplicationFailure.type). Retry policies list the
+// non-retryable ones by these names, so they are shared by activities and workflows.
+// Pure constants: safe to import from workflow code.
+
+/** PostgreSQL unreachable, connection dropped: worth retrying after a pause. */
+export const DBT_CONNECTION_ERROR = 'DbtConnectionError';
+/** Lock wait or statement timeout: worth retrying after a pause. */
+export const DBT_TIMEOUT_ERROR = 'DbtTimeoutError';
+/** SQL or Jinja that does not compile, a broken project or profile: a retry cannot help. */
+export const DBT_COMPILATION_ERROR = 'DbtCompilationError';
+/** An error-severity test found rows: the data is wrong, a retry cannot help. */
+export const DBT_TEST_FAILURE = 'DbtTestFailure';
+/** The selection matched no node: a configuration mistake, never a success. */
+export const DBT_NOTHING_SELECTED = 'DbtNothingSelected';
+
+export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED] as const;

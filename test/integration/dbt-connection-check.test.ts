@@ -1,0 +1,58 @@
+// The first vertical slice on real parts: dev server → worker → activity → dbt → PostgreSQL.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createRoasWorker } from '../../src/worker';
+import { dbtConnectionCheck } from '../../workflows';
+import { testConfig } from '../helpers/config';
+import { useTestDatabase } from '../helpers/db';
+import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+
+describe('dbtConnectionCheck on the real stack', () => {
+  const db = useTestDatabase(import.meta.url);
+  let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-artifacts-'));
+  beforeAll(async () => {
+    temporal = await connectDevServer();
+  });
+  afterAll(async () => {
+    await temporal?.close();
+  });
+
+  async function runCheck(databaseUrl: string, retry = { intervalMs: 1_000, maximumAttempts: 2 }) {
+    const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir });
+    const taskQueue = uniqueTaskQueue('dbt-check');
+    const worker = await createRoasWorker({
+      config,
+      connection: temporal.nativeConnection,
+      databaseUrl,
+      dbtBin: inject('dbtBin'),
+      taskQueue,
+      workflowBundle: workflowBundle(),
+    });
+    return worker.runUntil(
+      temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
+    );
+  }
+
+  it('runs dbt debug through the worker against PostgreSQL', async () => {
+    const result = await runCheck(db.url);
+    expect(result.dbtVersion).toMatch(/^1\.11\.\d+$/);
+    expect(existsSync(path.join(result.targetPath, 'logs', 'dbt.log'))).toBe(true);
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name IN ('realtime', 'analytics')",
+    );
+    expect(rows[0]?.n).toBe(2);
+  });
+
+  it('fails as a retryable connection error when PostgreSQL is unreachable', async () => {
+    const unreachable = 'postgres://roas@127.0.0.1:1/marketing_roas';
+    const error = await runCheck(unreachable).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause?.cause as { type?: string; message?: string } | undefined;
+    expect(cause?.type).toBe('DbtConnectionError');
+  });
+});

@@ -1,0 +1,19 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DEFAULT_RETRY, dbtRetryPolicy, type RetrySettings } from './policies';
+
+export interface DbtConnectionCheckInput {
+  retry?: RetrySettings;
+}
+
+/**
+ * The smallest end-to-end proof of the chain: worker → activity → dbt → PostgreSQL.
+ * Retried like every dbt step: connection failures 3 more times, 5 minutes apart.
+ */
+export async function dbtConnectionCheck(input: DbtConnectionCheckInput = {}) {
+  const { checkDbtConnection } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: dbtRetryPolicy(input.retry ?? DEFAULT_RETRY),
+  });
+  return checkDbtConnection();
+}
