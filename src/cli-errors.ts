@@ -1,4 +1,4 @@
-import { BootstrapError, ConfigError } from './errors';
+import { BootstrapError, ConfigError, UsageError } from './errors';
 import { MigrationError } from './db/migrate';
 
 /**
@@ -6,9 +6,9 @@ import { MigrationError } from './db/migrate';
  * (they already say what to fix), anything else prints its stack.
  */
 export function exitOnError(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof BootstrapError || err instanceof MigrationError) {
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof BootstrapError || err instanceof MigrationError) {
     console.error(`error: ${err.message}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
+    process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
   }
   console.error(err);
   process.exit(1);

@@ -10,3 +10,8 @@ export class ConfigError extends Error {
 export class BootstrapError extends Error {
   override name = 'BootstrapError';
 }
+
+/** Bad input on the command line. The CLI prints the message and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -38,6 +38,21 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
   return handle;
 }
 
+/**
+ * For commands that use the database but do not own the stack (the CLI): DATABASE_URL, or the
+ * local cluster if it is running.
+ */
+export async function resolveDatabaseUrl(config: Config, log: Logger): Promise<string> {
+  if (config.postgres.url) return config.postgres.url;
+  const url = await new LocalCluster(config, log).runningUrl();
+  if (!url) {
+    throw new BootstrapError(
+      'The local PostgreSQL is not running: start the stack with `npm start` (in another terminal), or set DATABASE_URL.',
+    );
+  }
+  return url;
+}
+
 function runsAsRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
@@ -104,6 +119,14 @@ export class LocalCluster {
         await this.pgTool('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop'], { reject: false });
       },
     };
+  }
+
+  /** The URL of the cluster when it is running, without starting it. */
+  async runningUrl(): Promise<string | undefined> {
+    this.binDir = findPgBinDir(this.config);
+    if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) return undefined;
+    const port = await this.runningPort();
+    return port === undefined ? undefined : this.url(port);
   }
 
   private url(port: number): string {

@@ -1,0 +1,72 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pg from 'pg';
+import type { Config } from '../config';
+import { addDays, parseRunDate } from '../dates';
+import { UsageError } from '../errors';
+import { DEFECTS, type Defect } from '../generator/events';
+import { daysBetween, loadDay } from '../generator/load';
+import type { Logger } from '../logger';
+import { resolveDatabaseUrl } from '../stack/postgres';
+
+const MAX_EVENTS_PER_DAY = 50_000_000;
+const MAX_DAYS = 400;
+
+function positiveInt(name: string, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}.`);
+    return n;
+  };
+}
+
+function defectList(value: string, previous: Defect[] = []): Defect[] {
+  for (const d of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(DEFECTS as readonly string[]).includes(d)) {
+      throw new InvalidArgumentError(`unknown defect "${d}"; choose from ${DEFECTS.join(', ')}.`);
+    }
+    previous.push(d as Defect);
+  }
+  return previous;
+}
+
+export function generateEventsCommand(getContext: () => { config: Config; log: Logger }): Command {
+  return new Command('generate-events')
+    .description(
+      'The Flink stand-in: write realistic ad events into realtime.ad_events for a UTC day or a range of days. ' +
+        "Each day's partition is replaced in one transaction (same seed, same rows).",
+    )
+    .requiredOption('-d, --date <YYYY-MM-DD>', 'the UTC day, or the first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of the range (inclusive)')
+    .addOption(new Option('-n, --events <count>', 'events per day').default(100_000).argParser(positiveInt('--events', MAX_EVENTS_PER_DAY)))
+    .addOption(new Option('-s, --seed <number>', 'random seed').default(42).argParser(positiveInt('--seed', 2 ** 31)))
+    .option('--defect <names>', `inject defects for tests (comma-separated): ${DEFECTS.join(', ')}`, defectList)
+    .option('--append', "add to the day's events instead of replacing them", false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  roas generate-events --date 2026-11-27 --events 1000000\n  roas generate-events --date 2026-11-01 --to 2026-11-27 --events 200000 --seed 7\n  roas generate-events --date 2026-11-27 --events 20000 --defect duplicates,negative-cost',
+    )
+    .action(async (opts: { date: string; to?: string; events: number; seed: number; defect?: Defect[]; append: boolean }) => {
+      const { config, log } = getContext();
+      const from = parseRunDate(opts.date, '--date');
+      const to = opts.to ? parseRunDate(opts.to, '--to') : from;
+      if (to < from) throw new UsageError(`--to ${to} is before --date ${from}: give the earlier day first.`);
+      const days = daysBetween(from, to);
+      if (days.length > MAX_DAYS) throw new UsageError(`the range has ${days.length} days; at most ${MAX_DAYS} at once.`);
+      const pool = new pg.Pool({ connectionString: await resolveDatabaseUrl(config, log), max: 1, application_name: 'roas-generate-events' });
+      try {
+        let total = 0;
+        let seconds = 0;
+        for (const date of days) {
+          const r = await loadDay(pool, { date, events: opts.events, seed: opts.seed, defects: opts.defect ?? [], append: opts.append });
+          total += r.rows;
+          seconds += r.seconds;
+          console.log(`${date}  ${r.rows.toLocaleString('en-US').padStart(12)} events  ${r.seconds.toFixed(2)}s  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s`);
+        }
+        if (days.length > 1) {
+          console.log(`total       ${total.toLocaleString('en-US').padStart(12)} events  ${seconds.toFixed(2)}s  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${days.length} days, ${from}..${addDays(to, 0)})`);
+        }
+      } finally {
+        await pool.end();
+      }
+    });
+}

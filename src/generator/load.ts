@@ -1,0 +1,54 @@
+// Loads generated days into realtime.ad_events with COPY, one transaction per day: the day's
+// partition is emptied and refilled, so a failure leaves the previous rows, never half a day.
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { loadCampaigns } from './campaigns';
+import { AD_EVENT_COLUMNS, generateDayCsv, type DayOptions } from './events';
+
+export interface LoadedDay {
+  date: string;
+  rows: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+export async function loadDay(pool: pg.Pool, opts: DayOptions & { append?: boolean }): Promise<LoadedDay> {
+  const campaigns = loadCampaigns();
+  const started = process.hrtime.bigint();
+  const client = await pool.connect();
+  let rows = 0;
+  try {
+    await client.query('BEGIN');
+    const { rows: part } = await client.query<{ name: string }>('SELECT realtime.ensure_ad_events_partition($1::date) AS name', [opts.date]);
+    const partition = `realtime.${client.escapeIdentifier(part[0]!.name)}`;
+    if (!opts.append) await client.query(`TRUNCATE ${partition}`);
+    const generator = generateDayCsv(opts, campaigns);
+    const source = Readable.from(
+      (function* () {
+        rows = yield* generator;
+      })(),
+    );
+    const sink = client.query(copyFrom(`COPY ${partition} (${AD_EVENT_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+    await pipeline(source, sink);
+    await client.query(`ANALYZE ${partition}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { date: opts.date, rows, seconds, eventsPerSecond: rows / Math.max(seconds, 1e-9) };
+}
+
+/** Every UTC day from `from` to `to`, inclusive. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    out.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return out;
+}
