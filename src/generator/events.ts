@@ -64,11 +64,7 @@ export function* generateDayCsv(opts: DayOptions, campaigns: CampaignProfile[] =
   const dayCompact = opts.date.replaceAll('-', '');
   const campaignCumulative = cumulativeOf(campaigns.map((c) => c.weight));
   const hourCumulative = cumulativeOf(HOURLY_WEIGHTS);
-  // Per campaign: P(impression), P(impression or click); the rest are conversions.
-  const typeThresholds = campaigns.map((c) => {
-    const total = 1 + c.ctr + c.ctr * c.cvr;
-    return [1 / total, (1 + c.ctr) / total] as const;
-  });
+  const dayEnd = dayStart + 86_400_000 - 1;
   const micros = (x: number) => Math.round(x * 1_000_000);
   const dayPrefix = `${opts.date}T`;
   const idPrefix = `ev_${dayCompact}_${opts.seed}_`;
@@ -97,51 +93,61 @@ export function* generateDayCsv(opts: DayOptions, campaigns: CampaignProfile[] =
     chunk[used++] = 10;
   };
   const full: Buffer[] = [];
-  for (let i = 0; i < opts.events; i++) {
+  // Journeys: an impression, then with probability CTR a click on it a few seconds later (same
+  // hour, so hourly clicks never exceed impressions), then with probability CVR a conversion.
+  let i = 0;
+  while (i < opts.events) {
     const ci = pickIndex(campaignCumulative, random);
     const c = campaigns[ci]!;
     const hour = pickIndex(hourCumulative, random);
-    const eventMs = dayStart + hour * 3_600_000 + Math.floor(random() * 3_600_000);
-    const [pImpression, pClick] = typeThresholds[ci]!;
-    const u = random();
-    let type = u < pImpression ? 'impression' : u < pClick ? 'click' : 'conversion';
-    if (
-      type === 'impression' &&
-      defects.has('clicks-without-impressions') &&
-      c.campaignId === CORRUPTED_CAMPAIGN_HOUR.campaignId &&
-      hour === CORRUPTED_CAMPAIGN_HOUR.utcHour
-    ) {
-      type = 'click';
-    }
-    let cost = 0;
-    let revenue = 0;
-    if (type === 'impression' && c.bidding === 'cpm') cost = (c.price / 1000) * (0.7 + 0.6 * random());
-    else if (type === 'click' && c.bidding === 'cpc') cost = c.price * (0.7 + 0.6 * random());
-    else if (type === 'conversion') revenue = c.orderValue * Math.exp(normal(random, -0.125, 0.5));
-    let costMicros = micros(cost);
-    // Every 997th event, the next one that carries a cost gets its sign flipped.
-    if (defects.has('negative-cost') && i % 997 === 0) negativePending = true;
-    if (negativePending && costMicros > 0) {
-      costMicros = -costMicros;
-      negativePending = false;
-    }
-    const currency = defects.has('unknown-currency') && i % 1009 === 0 ? UNKNOWN_CURRENCY : c.currency;
-    // Flink writes within seconds; late events arrive the next day, after the day was reported complete.
-    const late = defects.has('late-events') && i % 1013 === 0;
-    const ingestedMs = late ? dayStart + 26 * 3_600_000 + i : eventMs + 1_000 + Math.floor(random() * 90_000);
+    const hourEnd = dayStart + (hour + 1) * 3_600_000 - 1;
     const device = DEVICE_FIELDS[pickIndex(DEVICE_CUMULATIVE, random)]!;
     const adGroup = adGroupFields[ci]![Math.floor(random() * c.adGroups)]!;
-    const row =
-      idPrefix + i.toString(36) + TYPE_FIELDS[type] + stamp(eventMs) + adGroup + device + costMicros + ',' + micros(revenue) + ',' + currency + ',' + stamp(ingestedMs);
-    push(row);
-    rows++;
-    // At-least-once delivery: the same event again, a little later.
-    if (defects.has('duplicates') && i % 211 === 0) {
-      push(row.slice(0, row.lastIndexOf(',')) + ',' + stamp(ingestedMs + 30_000));
+    const corrupted =
+      defects.has('clicks-without-impressions') &&
+      c.campaignId === CORRUPTED_CAMPAIGN_HOUR.campaignId &&
+      hour === CORRUPTED_CAMPAIGN_HOUR.utcHour;
+
+    const emit = (type: 'impression' | 'click' | 'conversion', eventMs: number) => {
+      let cost = 0;
+      let revenue = 0;
+      if (type === 'impression' && c.bidding === 'cpm') cost = (c.price / 1000) * (0.7 + 0.6 * random());
+      else if (type === 'click' && c.bidding === 'cpc') cost = c.price * (0.7 + 0.6 * random());
+      else if (type === 'conversion') revenue = c.orderValue * Math.exp(normal(random, -0.125, 0.5));
+      let costMicros = micros(cost);
+      // Every 997th event, the next one that carries a cost gets its sign flipped.
+      if (defects.has('negative-cost') && i % 997 === 0) negativePending = true;
+      if (negativePending && costMicros > 0) {
+        costMicros = -costMicros;
+        negativePending = false;
+      }
+      const currency = defects.has('unknown-currency') && i % 1009 === 0 ? UNKNOWN_CURRENCY : c.currency;
+      // Flink writes within seconds; late events arrive the next day, after the day was reported complete.
+      const late = defects.has('late-events') && i % 1013 === 0;
+      const ingestedMs = late ? dayStart + 26 * 3_600_000 + i : eventMs + 1_000 + Math.floor(random() * 90_000);
+      const row =
+        idPrefix + i.toString(36) + TYPE_FIELDS[type] + stamp(eventMs) + adGroup + device + costMicros + ',' + micros(revenue) + ',' + currency + ',' + stamp(ingestedMs);
+      push(row);
       rows++;
-    }
+      // At-least-once delivery: the same event again, a little later.
+      if (defects.has('duplicates') && i % 211 === 0) {
+        push(row.slice(0, row.lastIndexOf(',')) + ',' + stamp(ingestedMs + 30_000));
+        rows++;
+      }
+      i++;
+    };
+
+    const impressionMs = dayStart + hour * 3_600_000 + Math.floor(random() * 3_600_000);
+    // The corrupted campaign-hour reports its impressions as clicks.
+    emit(corrupted ? 'click' : 'impression', impressionMs);
+    if (i >= opts.events || random() >= c.ctr) continue;
+    const clickMs = Math.min(impressionMs + 2_000 + Math.floor(random() * 58_000), hourEnd);
+    emit('click', clickMs);
+    if (i >= opts.events || random() >= c.cvr) continue;
+    emit('conversion', Math.min(clickMs + 10_000 + Math.floor(random() * 1_200_000), dayEnd));
     while (full.length) yield full.shift()!;
   }
+  while (full.length) yield full.shift()!;
   if (used) yield chunk.subarray(0, used);
   return rows;
 }

@@ -1,0 +1,72 @@
+// run_results.json, typed: one entry per node dbt ran, whatever happened to the run as a whole.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type DbtNodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'runtime error' | 'no-op' | 'partial success';
+
+export interface DbtNodeResult {
+  uniqueId: string;
+  /** model, seed, test, unit_test, snapshot… */
+  resourceType: string;
+  name: string;
+  status: DbtNodeStatus;
+  /** For tests: the number of failing rows. */
+  failures: number | null;
+  message: string | null;
+  executionSeconds: number;
+  rowsAffected: number | null;
+}
+
+export interface DbtRunResults {
+  dbtVersion: string;
+  invocationId: string;
+  elapsedSeconds: number;
+  vars: Record<string, unknown>;
+  nodes: DbtNodeResult[];
+}
+
+interface RawResult {
+  unique_id: string;
+  status: string;
+  failures: number | null;
+  message: string | null;
+  execution_time: number;
+  adapter_response?: { rows_affected?: number };
+}
+
+interface RawRunResults {
+  metadata: { dbt_version: string; invocation_id: string };
+  elapsed_time: number;
+  args?: { vars?: Record<string, unknown> };
+  results: RawResult[];
+}
+
+export function parseRunResults(json: string): DbtRunResults {
+  const raw = JSON.parse(json) as RawRunResults;
+  return {
+    dbtVersion: raw.metadata.dbt_version,
+    invocationId: raw.metadata.invocation_id,
+    elapsedSeconds: raw.elapsed_time,
+    vars: raw.args?.vars ?? {},
+    nodes: raw.results.map((r) => {
+      const [resourceType = 'unknown', , ...rest] = r.unique_id.split('.');
+      return {
+        uniqueId: r.unique_id,
+        resourceType,
+        // Generic test ids end in a hash: test.project.name.hash
+        name: resourceType === 'test' || resourceType === 'unit_test' ? rest.filter((p) => !/^[0-9a-f]{10}$/.test(p)).join('.') : rest.join('.'),
+        status: r.status as DbtNodeStatus,
+        failures: r.failures,
+        message: r.message,
+        executionSeconds: r.execution_time,
+        rowsAffected: r.adapter_response?.rows_affected ?? null,
+      };
+    }),
+  };
+}
+
+/** The run results a dbt invocation left in its target path, if it got far enough to write them. */
+export function readRunResults(targetPath: string): DbtRunResults | undefined {
+  const file = path.join(targetPath, 'run_results.json');
+  return existsSync(file) ? parseRunResults(readFileSync(file, 'utf8')) : undefined;
+}

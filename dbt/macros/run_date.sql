@@ -1,0 +1,35 @@
+{#- The run date as a SQL date literal. Every model and test of a run is scoped to it. -#}
+{% macro run_date() -%}
+  {%- set value = var('run_date', none) -%}
+  {%- if value is none -%}
+    {%- if execute -%}
+      {{ exceptions.raise_compiler_error("The var run_date is required: pass --vars '{run_date: YYYY-MM-DD}'.") }}
+    {%- endif -%}
+    {{ return("date '1970-01-01'") }}
+  {%- endif -%}
+  {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
+    {{ exceptions.raise_compiler_error("run_date '" ~ value ~ "' is not a date: write it as YYYY-MM-DD.") }}
+  {%- endif -%}
+  {{ return("date '" ~ value ~ "'") }}
+{%- endmacro %}
+
+{#- Bounds of the run date in UTC, as timestamptz literals, so PostgreSQL prunes to one partition. -#}
+{% macro run_date_start() -%}
+  ({{ run_date() }}::timestamp at time zone 'UTC')
+{%- endmacro %}
+
+{% macro run_date_end() -%}
+  (({{ run_date() }} + 1)::timestamp at time zone 'UTC')
+{%- endmacro %}
+
+{#- Pre-hook of every dated model: remove the run date's rows before inserting them again. -#}
+{% macro delete_run_date_rows(date_column) -%}
+  {%- if is_incremental() -%}
+    delete from {{ this }} where {{ date_column }} = {{ run_date() }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: the date column is how every run finds, deletes and reads its rows. -#}
+{% macro index_date_column(date_column) -%}
+  create index if not exists {{ this.identifier }}_{{ date_column }}_idx on {{ this }} ({{ date_column }})
+{%- endmacro %}

@@ -1,0 +1,48 @@
+-- Grain: one row per event_id for the run date. Typed, de-duplicated (Flink delivers at least
+-- once: the first arrival of an event_id wins) and converted to the reporting currency, KRW.
+{{ config(
+    pre_hook="{{ delete_run_date_rows('event_date') }}",
+    post_hook="{{ index_date_column('event_date') }}"
+) }}
+
+with
+
+source_events as (
+    select * from {{ source('realtime', 'ad_events') }}
+    where event_time >= {{ run_date_start() }}
+      and event_time < {{ run_date_end() }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+deduplicated as (
+    select distinct on (event_id) *
+    from source_events
+    order by event_id, ingested_at
+),
+
+final as (
+    select
+        events.event_id,
+        events.event_type,
+        events.event_time,
+        (events.event_time at time zone 'UTC')::date as event_date,
+        date_trunc('hour', events.event_time at time zone 'UTC') as event_hour,
+        events.campaign_id,
+        events.ad_group_id,
+        events.channel,
+        events.device,
+        events.currency,
+        events.cost_micros,
+        events.revenue_micros,
+        fx_rates.krw_per_unit,
+        {{ micros_to_krw('events.cost_micros', 'fx_rates.krw_per_unit') }} as spend_krw,
+        {{ micros_to_krw('events.revenue_micros', 'fx_rates.krw_per_unit') }} as revenue_krw,
+        events.ingested_at
+    from deduplicated as events
+    left join fx_rates on fx_rates.currency = events.currency
+)
+
+select * from final

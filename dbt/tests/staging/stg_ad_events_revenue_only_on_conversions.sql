@@ -1,0 +1,8 @@
+-- Why: revenue on an impression or a click would inflate ROAS with value nobody converted.
+{{ config(severity='error') }}
+
+select event_id, event_type, revenue_micros
+from {{ ref('stg_ad_events') }}
+where event_date = {{ run_date() }}
+  and event_type <> 'conversion'
+  and revenue_micros <> 0

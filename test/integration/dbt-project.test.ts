@@ -1,0 +1,199 @@
+// The dbt project on real PostgreSQL and real dbt: clean days pass, each injected defect fails
+// the test meant for it and no other, re-runs are idempotent per date, and ROAS computed
+// independently from realtime equals the mart to the cent.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config';
+import type { Defect } from '../../src/generator/events';
+import { loadDay } from '../../src/generator/load';
+import { useTestDatabase } from '../helpers/db';
+import { dbtFor, notPassing } from '../helpers/dbt';
+
+const EVENTS = 20_000;
+
+describe('dbt project marketing_roas', () => {
+  const db = useTestDatabase(import.meta.url);
+  let dbt: ReturnType<typeof dbtFor>;
+
+  beforeAll(async () => {
+    dbt = dbtFor(db.url);
+    const seeded = await dbt('seed');
+    expect(seeded.exitCode).toBe(0);
+  });
+
+  async function runDay(date: string, opts: { defects?: Defect[]; events?: number; seed?: number } = {}) {
+    await loadDay(db.pool, { date, events: opts.events ?? EVENTS, seed: opts.seed ?? 1, defects: opts.defects ?? [] });
+    const run = await dbt('run', { runDate: date, select: ['tag:daily_run'] });
+    expect(run.exitCode, run.rawOutput).toBe(0);
+    const test = await dbt('test', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'] });
+    // dbt test ran (run_results.json exists and lists the tests), whatever its exit code.
+    expect(test.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThan(40);
+    return { run, test, problems: notPassing(test.nodes) };
+  }
+
+  async function checksum(table: string, dateColumn: string, date: string): Promise<string> {
+    const { rows } = await db.pool.query<{ md5: string; n: number }>(
+      `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS md5, count(*)::int AS n FROM analytics.${table} t WHERE ${dateColumn} = $1`,
+      [date],
+    );
+    return `${rows[0]!.n}:${rows[0]!.md5}`;
+  }
+
+  // Dates run in order: the spend-spike test looks back 7 days.
+  it('clicks without impressions fail int_hourly_agg_clicks_within_impressions only', async () => {
+    const { problems } = await runDay('2026-11-01', { defects: ['clicks-without-impressions'] });
+    expect(problems).toEqual({ int_hourly_agg_clicks_within_impressions: 'fail' });
+  });
+
+  it('a clean day passes every test, the 17 singular ones included', async () => {
+    const { test, problems } = await runDay('2026-11-02');
+    expect(problems).toEqual({});
+    expect(test.exitCode).toBe(0);
+    const singular = readdirSqlTests();
+    expect(singular).toHaveLength(17);
+    const ran = new Set(test.nodes.map((n) => n.name));
+    for (const name of singular) expect(ran, name).toContain(name);
+  });
+
+  it('duplicate event ids are removed in staging and reported as a warning', async () => {
+    const { test, problems } = await runDay('2026-11-03', { defects: ['duplicates'] });
+    expect(problems).toEqual({ stg_ad_events_source_duplicates: 'warn' });
+    expect(test.exitCode).toBe(0);
+    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM analytics.stg_ad_events WHERE event_date = '2026-11-03'");
+    expect(rows[0]!.n).toBe(EVENTS);
+  });
+
+  it('events that arrive after Flink reported the day complete are a warning', async () => {
+    await db.pool.query(
+      "INSERT INTO realtime.flink_batches (run_date, completed_at, row_count, watermark, job_id) VALUES ('2026-11-04', '2026-11-05 01:00+00', $1, '2026-11-05 00:00+00', 'test')",
+      [EVENTS],
+    );
+    const { test, problems } = await runDay('2026-11-04', { defects: ['late-events'] });
+    expect(problems).toEqual({ stg_ad_events_late_arrivals: 'warn' });
+    expect(test.exitCode).toBe(0);
+  });
+
+  it('negative cost fails stg_ad_events_amounts_not_negative only', async () => {
+    const { test, problems } = await runDay('2026-11-05', { defects: ['negative-cost'] });
+    expect(problems).toEqual({ stg_ad_events_amounts_not_negative: 'fail' });
+    expect(test.exitCode).not.toBe(0);
+    expect(test.nodes.find((n) => n.name === 'stg_ad_events_amounts_not_negative')?.failures).toBeGreaterThan(0);
+  });
+
+  it('an unknown currency fails stg_ad_events_currency_has_fx_rate only', async () => {
+    const { problems } = await runDay('2026-11-06', { defects: ['unknown-currency'] });
+    expect(problems).toEqual({ stg_ad_events_currency_has_fx_rate: 'fail' });
+  });
+
+  it('an empty day fails stg_ad_events_not_empty only', async () => {
+    const { problems } = await runDay('2026-11-07', { defects: ['empty-day'] });
+    expect(problems).toEqual({ stg_ad_events_not_empty: 'fail' });
+  });
+
+  it('a day with five times the spend warns about a spend spike and fails nothing', async () => {
+    const { test, problems } = await runDay('2026-11-08', { events: EVENTS * 5 });
+    expect(problems).toEqual({ fct_daily_metrics_spend_spike: 'warn' });
+    expect(test.exitCode).toBe(0);
+    expect(test.nodes.find((n) => n.name === 'fct_daily_metrics_spend_spike')?.failures).toBeGreaterThan(25);
+  });
+
+  it('re-running a date gives identical rows and leaves other dates untouched', async () => {
+    const tables = [
+      ['stg_ad_events', 'event_date'],
+      ['int_hourly_agg', 'event_date'],
+      ['fct_daily_metrics', 'metric_date'],
+    ] as const;
+    const snapshot = async (date: string) => Promise.all(tables.map(([t, c]) => checksum(t, c, date)));
+    const other = await snapshot('2026-11-02');
+    const before = await snapshot('2026-11-08');
+
+    const rerun = await dbt('run', { runDate: '2026-11-08', select: ['tag:daily_run'] });
+    expect(rerun.exitCode).toBe(0);
+    expect(await snapshot('2026-11-08')).toEqual(before);
+    expect(await snapshot('2026-11-02')).toEqual(other);
+
+    // New data for the date replaces its rows, still without touching the other date.
+    await loadDay(db.pool, { date: '2026-11-08', events: EVENTS, seed: 99 });
+    expect((await dbt('run', { runDate: '2026-11-08', select: ['tag:daily_run'] })).exitCode).toBe(0);
+    const after = await snapshot('2026-11-08');
+    expect(after[2]).not.toEqual(before[2]);
+    expect(after[0]!.startsWith(`${EVENTS}:`)).toBe(true);
+    expect(await snapshot('2026-11-02')).toEqual(other);
+  });
+
+  it("each campaign's ROAS computed straight from realtime equals fct_daily_metrics to the cent", async () => {
+    const date = '2026-11-03'; // the day with duplicates: the independent computation must de-duplicate too
+    const expected = await independentDailyTotals(date);
+    const { rows } = await db.pool.query<{ campaign_id: string; spend: string; revenue: string; roas: string | null }>(
+      'SELECT campaign_id, round(spend_krw, 2)::text AS spend, round(revenue_krw, 2)::text AS revenue, roas::text AS roas FROM analytics.fct_daily_metrics WHERE metric_date = $1',
+      [date],
+    );
+    expect(rows.length).toBe(expected.size);
+    for (const row of rows) {
+      const e = expected.get(row.campaign_id)!;
+      expect(row.spend, row.campaign_id).toBe(e.spend);
+      expect(row.revenue, row.campaign_id).toBe(e.revenue);
+      if (e.roas === null) expect(row.roas).toBeNull();
+      else expect(Math.abs(Number(row.roas) - e.roas)).toBeLessThan(1e-6);
+    }
+  });
+
+  /**
+   * Per campaign spend and revenue in KRW, in TypeScript from the raw rows: first arrival of
+   * each event_id, amounts converted at the seed's rate, each event rounded to 6 decimals
+   * (half away from zero) as the currency rule says, sums in exact integer arithmetic.
+   */
+  async function independentDailyTotals(date: string) {
+    const rates = new Map(
+      readFileSync(path.join(PROJECT_ROOT, 'dbt/seeds/fx_rates.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','))
+        .map(([c, r]) => [c!, BigInt(Math.round(Number(r) * 1e6))]),
+    );
+    const { rows } = await db.pool.query<{ event_id: string; campaign_id: string; cost_micros: string; revenue_micros: string; currency: string; ingested_at: Date }>(
+      "SELECT event_id, campaign_id, cost_micros, revenue_micros, currency, ingested_at FROM realtime.ad_events WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC'",
+      [date],
+    );
+    const first = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) {
+      const seen = first.get(r.event_id);
+      if (!seen || r.ingested_at < seen.ingested_at) first.set(r.event_id, r);
+    }
+    // KRW in units of 1e-6 for one event: micros * rate(1e-6) / 1e6, rounded half away from zero.
+    const toKrwMicro = (micros: bigint, rate: bigint) => {
+      const p = micros * rate;
+      const q = p / 1_000_000n;
+      const rem = p % 1_000_000n;
+      return q + (rem * 2n >= 1_000_000n ? 1n : rem * 2n <= -1_000_000n ? -1n : 0n);
+    };
+    const totals = new Map<string, { spend: bigint; revenue: bigint }>();
+    for (const r of first.values()) {
+      const rate = rates.get(r.currency)!;
+      const t = totals.get(r.campaign_id) ?? { spend: 0n, revenue: 0n };
+      t.spend += toKrwMicro(BigInt(r.cost_micros), rate);
+      t.revenue += toKrwMicro(BigInt(r.revenue_micros), rate);
+      totals.set(r.campaign_id, t);
+    }
+    const cents = (krwMicro: bigint) => {
+      const c = (krwMicro + 5_000n) / 10_000n; // amounts here are non-negative
+      return `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
+    };
+    return new Map(
+      [...totals].map(([id, t]) => [
+        id,
+        { spend: cents(t.spend), revenue: cents(t.revenue), roas: t.spend === 0n ? null : Number(t.revenue) / Number(t.spend) },
+      ]),
+    );
+  }
+});
+
+/** The singular tests: every .sql file under dbt/tests. */
+function readdirSqlTests(): string[] {
+  const root = path.join(PROJECT_ROOT, 'dbt', 'tests');
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => path.basename(f, '.sql'));
+}
