@@ -1,12 +1,16 @@
 // Every side effect lives here. Activities come from factories that receive their dependencies,
 // so tests hand in real or test-double runners without module mocking.
+import { createAlertActivities, type AlertDeps } from './alerts';
 import { createDbtActivities, type DbtActivityDeps } from './dbt/activities';
+import { createLedgerActivities } from './ledger';
 
-export type ActivityDeps = DbtActivityDeps;
+export type ActivityDeps = DbtActivityDeps & AlertDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDbtActivities(deps),
+    ...createLedgerActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

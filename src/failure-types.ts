@@ -8,9 +8,14 @@ export const DBT_CONNECTION_ERROR = 'DbtConnectionError';
 export const DBT_TIMEOUT_ERROR = 'DbtTimeoutError';
 /** SQL or Jinja that does not compile, a broken project or profile: a retry cannot help. */
 export const DBT_COMPILATION_ERROR = 'DbtCompilationError';
+/** A model's SQL failed on the data (division by zero, a constraint): a retry runs the same SQL on the same data. */
+export const DBT_MODEL_ERROR = 'DbtModelError';
 /** An error-severity test found rows: the data is wrong, a retry cannot help. */
 export const DBT_TEST_FAILURE = 'DbtTestFailure';
 /** The selection matched no node: a configuration mistake, never a success. */
 export const DBT_NOTHING_SELECTED = 'DbtNothingSelected';
 
-export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED] as const;
+export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_MODEL_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED] as const;
+
+/** Flink did not report the date complete before the gate's deadline. */
+export const FLINK_GATE_DEADLINE = 'FlinkGateDeadline';

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     stack = await startLocalStack(config, log);
     if (stopping) return;
     const connection = await NativeConnection.connect({ address: stack.temporal.address });
-    const worker = await createRoasWorker({
+    const { worker, close } = await createRoasWorker({
       config,
       connection,
       databaseUrl: stack.postgres.url,
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     await running;
+    await close();
     await connection.close();
   } finally {
     if (stack) {

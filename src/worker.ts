@@ -1,9 +1,14 @@
 // The worker: runs the workflows and activities of this project on one task queue.
 import path from 'node:path';
+import { WebClient } from '@slack/web-api';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner } from '../activities/dbt/runner';
+import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
+import { createLogger, type Logger } from './logger';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
 
@@ -15,10 +20,33 @@ export interface WorkerDeps {
   taskQueue?: string;
   /** Pre-bundled workflow code; without it the worker bundles workflows/ at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  log?: Logger;
 }
 
-export async function createRoasWorker(deps: WorkerDeps): Promise<Worker> {
+export interface RoasWorker {
+  worker: Worker;
+  pool: pg.Pool;
+  /** Releases what the worker's activities hold (the pg pool); call after the worker stopped. */
+  close: () => Promise<void>;
+}
+
+export function slackClient(config: Config): WebClient | undefined {
+  if (!config.slack.token) return undefined;
+  return new WebClient(config.slack.token, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // A few quick retries; an alert that cannot be delivered is recorded, not waited on for hours.
+    retryConfig: { retries: 2, factor: 1.5, minTimeout: 500, maxTimeout: 3_000 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  });
+}
+
+export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const { config } = deps;
+  const log = deps.log ?? createLogger(config.logLevel, 'worker');
+  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 5, application_name: 'roas-worker' });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
+  const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
   const activities = createActivities({
     runner: createDbtRunner({
       dbtBin: deps.dbtBin,
@@ -27,8 +55,20 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<Worker> {
       threads: config.dbt.threads,
     }),
     artifactsDir: config.dbt.artifactsDir,
+    reportProgress: (workflowId, progress) => client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
+    cancelQueries: async (applicationName) => {
+      const { rowCount } = await pool.query(
+        'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+        [applicationName],
+      );
+      return rowCount ?? 0;
+    },
+    pool,
+    slack: slackClient(config),
+    channel: config.slack.channel,
+    log,
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: deps.taskQueue ?? config.temporal.taskQueue,
@@ -36,4 +76,5 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '30 seconds',
   });
+  return { worker, pool, close: () => pool.end() };
 }

@@ -1,5 +1,5 @@
 // Retry policies and timeouts, in one place, so every proxyActivities call is explicit.
-import type { RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 
 /** R5: failed work is retried 3 times, 5 minutes apart (4 attempts in all), never without bound. */
@@ -9,6 +9,9 @@ export interface RetrySettings {
 }
 
 export const DEFAULT_RETRY: RetrySettings = { intervalMs: 5 * 60_000, maximumAttempts: 4 };
+/** R7: the daily dbt run completes within 1 hour of its scheduled time. */
+export const DEFAULT_SLA_MS = 60 * 60_000;
+export const DEFAULT_FLINK_GATE = { deadlineMs: 6 * 60 * 60_000, recheckMs: 5 * 60_000 };
 
 export function dbtRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): RetryPolicy {
   return {
@@ -19,3 +22,24 @@ export function dbtRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): RetryPo
     nonRetryableErrorTypes: [...NON_RETRYABLE_DBT_FAILURES],
   };
 }
+
+/** dbt steps: long, heartbeating; a worker that dies is noticed within a minute. */
+export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): ActivityOptions {
+  return {
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '1 minute',
+    retry: dbtRetryPolicy(settings),
+  };
+}
+
+/** Small database writes (ledger, Flink table checks): quick, retried a few times. */
+export const BOOKKEEPING_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
+/** Alerts never fail a pipeline: the activity reports delivery problems instead of throwing. */
+export const ALERT_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+};

@@ -1,18 +1,51 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import {
+  DBT_MODEL_ERROR,
+  DBT_NOTHING_SELECTED,
+  DBT_TEST_FAILURE,
+} from '../../src/failure-types';
+import type { DbtFailureDetails, DbtNodeSummary, DbtProgress, DbtStepInput, DbtStepResult } from '../../workflows/types';
 import { classifyDbtFailure, failureSummary } from './classify';
-import type { DbtRunner } from './runner';
+import { readRunResults, type DbtNodeResult } from './run-results';
+import type { DbtLogEvent, DbtRunner } from './runner';
 
 export interface DbtActivityDeps {
   runner: DbtRunner;
   /** Root of the per-run artifact folders (target paths, logs). */
   artifactsDir: string;
+  /** Tells the workflow how far dbt is (a signal); optional, progress is also heartbeated. */
+  reportProgress?: (workflowId: string, progress: DbtProgress) => Promise<void>;
+  /** Cancels whatever a killed dbt left running in PostgreSQL, by application_name. */
+  cancelQueries?: (applicationName: string) => Promise<number>;
+  /** Minimum time between two progress reports. */
+  progressIntervalMs?: number;
 }
 
 export interface DbtConnectionCheck {
   dbtVersion: string;
   durationMs: number;
   targetPath: string;
+}
+
+const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogNodeNoOpResult']);
+const FAILED = new Set(['error', 'fail', 'runtime error']);
+
+function summarize(n: DbtNodeResult): DbtNodeSummary {
+  return {
+    name: n.name,
+    resourceType: n.resourceType,
+    status: n.status,
+    failures: n.failures,
+    message: n.message,
+    executionSeconds: Math.round(n.executionSeconds * 1000) / 1000,
+  };
+}
+
+/** `dbt --vars` takes YAML; a quoted command line is what a person pastes to reproduce. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 export function createDbtActivities(deps: DbtActivityDeps) {
@@ -31,5 +64,142 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       }
       return { dbtVersion: result.dbtVersion ?? 'unknown', durationMs: result.durationMs, targetPath };
     },
+
+    /**
+     * One dbt step (`dbt run` or `dbt test`) for one date, as one dbt process. A retry re-runs
+     * only the nodes that failed or were skipped on the previous attempt, as `dbt retry` does.
+     * Artifacts of every attempt stay under <artifactsDir>/<runDate>/<step>/attempt-N.
+     */
+    async runDbtStep(input: DbtStepInput): Promise<DbtStepResult> {
+      const ctx = Context.current();
+      const { attempt, workflowExecution } = ctx.info;
+      const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step);
+      const targetPath = path.join(stepDir, `attempt-${attempt}`);
+      const previous = attempt > 1 ? previousAttemptNodes(stepDir, attempt) : undefined;
+      const redo = previous?.filter((n) => FAILED.has(n.status) || n.status === 'skipped');
+      const select = redo && redo.length > 0 ? redo.map((n) => n.name) : input.select;
+      const vars = { run_date: input.runDate };
+      const extraArgs = input.step === 'test' ? ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'] : [];
+      const applicationName = `roas-${input.runDate}-${input.step}-a${attempt}`;
+      const commandLine = [
+        'dbt',
+        input.step,
+        '--select',
+        ...select,
+        '--vars',
+        JSON.stringify(vars),
+        ...extraArgs,
+      ];
+
+      const progress: DbtProgress = { step: input.step, attempt, nodesDone: 0, nodesTotal: 0, failures: [] };
+      let lastReport = 0;
+      const report = (force = false) => {
+        ctx.heartbeat(progress);
+        const now = Date.now();
+        if (!deps.reportProgress || (!force && now - lastReport < (deps.progressIntervalMs ?? 2_000))) return;
+        lastReport = now;
+        if (!workflowExecution) return;
+        void deps.reportProgress(workflowExecution.workflowId, { ...progress, failures: [...progress.failures] }).catch(() => {});
+      };
+      const onEvent = (event: DbtLogEvent) => {
+        if (event.name === 'ConcurrencyLine' && typeof event.data.node_count === 'number') {
+          progress.nodesTotal = event.data.node_count;
+          report(true);
+        } else if (RESULT_EVENTS.has(event.name)) {
+          progress.nodesDone++;
+          const status = String((event.data.status as string | undefined) ?? '');
+          if (FAILED.has(status) || event.level === 'error') progress.failures.push(typeof event.data.name === 'string' ? event.data.name : event.msg);
+          report();
+        }
+      };
+      // Heartbeat even while dbt is silent (parsing, a long model), so a dead worker is noticed
+      // and a live one is not.
+      const beat = setInterval(() => ctx.heartbeat(progress), 10_000);
+      let result;
+      try {
+        result = await deps.runner(
+          { command: input.step, targetPath, select, vars, extraArgs, applicationName, signal: ctx.cancellationSignal },
+          onEvent,
+        );
+      } finally {
+        clearInterval(beat);
+        if (ctx.cancellationSignal.aborted) await deps.cancelQueries?.(applicationName).catch(() => 0);
+      }
+      report(true);
+
+      const run = readRunResults(targetPath);
+      const ranNodes = (run?.nodes ?? []).map(summarize);
+      // Nodes that passed on an earlier attempt stay in the result as they were.
+      const carried = (previous ?? []).filter((n) => !ranNodes.some((r) => r.name === n.name));
+      const nodes = [...carried, ...ranNodes];
+      const reproduce = `cd dbt && ${commandLine.map(shellQuote).join(' ')} --profiles-dir .`;
+      const stepResult: DbtStepResult = {
+        step: input.step,
+        attempt,
+        command: commandLine.map(shellQuote).join(' '),
+        targetPath,
+        dbtSeconds: run?.elapsedSeconds ?? 0,
+        wallSeconds: result.durationMs / 1000,
+        nodes,
+        warnings: nodes.filter((n) => n.status === 'warn'),
+      };
+
+      if (result.cancelled) throw ApplicationFailure.retryable(`dbt ${input.step} was cancelled`, 'DbtCancelled');
+      const nothingSelected = result.notable.some((e) => e.name === 'NothingToDo' || e.name === 'NoNodesForSelectionCriteria');
+      if (result.exitCode === 0 && (nothingSelected || ranNodes.length === 0)) {
+        throw failure(DBT_NOTHING_SELECTED, `dbt ${input.step} --select ${select.join(' ')} matched no node`, {
+          step: input.step,
+          attempt,
+          failingNodes: [],
+          reproduce,
+          targetPath,
+          summary: 'The selection matched nothing: check the selectors and that the project parses.',
+        });
+      }
+      if (result.exitCode === 0) return stepResult;
+
+      const failing = ranNodes.filter((n) => FAILED.has(n.status));
+      const details: DbtFailureDetails = {
+        step: input.step,
+        attempt,
+        failingNodes: failing,
+        reproduce,
+        targetPath,
+        summary: failing.length ? failing.map((n) => `${n.name}: ${n.message ?? n.status}`).join('\n') : failureSummary(result),
+      };
+      // A dbt that could not reach the database fails its nodes with connection errors, or dies
+      // before writing run_results at all: both are worth a retry.
+      const infraType = classifyDbtFailure({ ...result, rawOutput: result.rawOutput + '\n' + failing.map((n) => n.message ?? '').join('\n') });
+      if (infraType !== 'DbtCompilationError') throw failure(infraType, `dbt ${input.step} could not finish: ${firstLine(details.summary)}`, details);
+      if (failing.some((n) => n.status === 'fail')) {
+        const names = failing.filter((n) => n.status === 'fail').map((n) => `${n.name} (${n.failures ?? '?'} rows)`);
+        throw failure(DBT_TEST_FAILURE, `dbt test failed: ${names.join(', ')}`, details);
+      }
+      if (failing.length) throw failure(DBT_MODEL_ERROR, `dbt ${input.step} failed: ${failing.map((n) => n.name).join(', ')}`, details);
+      throw failure('DbtCompilationError', `dbt ${input.step} failed before running any node: ${firstLine(details.summary)}`, details);
+    },
   };
+}
+
+function failure(type: string, message: string, details: DbtFailureDetails): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, details: [details] });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+/** The nodes as they stood after the latest earlier attempt that left run_results.json. */
+function previousAttemptNodes(stepDir: string, attempt: number): DbtNodeSummary[] | undefined {
+  const merged = new Map<string, DbtNodeSummary>();
+  let found = false;
+  for (let a = 1; a < attempt; a++) {
+    const dir = path.join(stepDir, `attempt-${a}`);
+    if (!existsSync(dir)) continue;
+    const run = readRunResults(dir);
+    if (!run) continue;
+    found = true;
+    for (const n of run.nodes) merged.set(n.name, summarize(n));
+  }
+  return found ? [...merged.values()] : undefined;
 }

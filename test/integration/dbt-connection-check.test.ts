@@ -25,7 +25,7 @@ describe('dbtConnectionCheck on the real stack', () => {
   async function runCheck(databaseUrl: string, retry = { intervalMs: 1_000, maximumAttempts: 2 }) {
     const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir });
     const taskQueue = uniqueTaskQueue('dbt-check');
-    const worker = await createRoasWorker({
+    const { worker, close } = await createRoasWorker({
       config,
       connection: temporal.nativeConnection,
       databaseUrl,
@@ -33,9 +33,13 @@ describe('dbtConnectionCheck on the real stack', () => {
       taskQueue,
       workflowBundle: workflowBundle(),
     });
-    return worker.runUntil(
-      temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
-    );
+    try {
+      return await worker.runUntil(
+        temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
+      );
+    } finally {
+      await close();
+    }
   }
 
   it('runs dbt debug through the worker against PostgreSQL', async () => {

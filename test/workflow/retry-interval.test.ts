@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
+import { createDbtActivities } from '../../activities/dbt/activities';
 import type { DbtProcessResult, DbtRunner } from '../../activities/dbt/runner';
 import { dbtConnectionCheck } from '../../workflows';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -52,7 +52,7 @@ describe('dbt retry policy (time-skipping server)', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: workflowBundle(),
-      activities: createActivities({ runner, artifactsDir: '/tmp/roas-test-artifacts' }),
+      activities: createDbtActivities({ runner, artifactsDir: '/tmp/roas-test-artifacts' }),
     });
     return worker.runUntil(
       env.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{}] }),

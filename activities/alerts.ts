@@ -1,0 +1,77 @@
+// Alerts go to Slack through @slack/web-api and into orchestrator.alerts. One message per
+// incident: the incident key is claimed in the table first, so a retried activity sends nothing
+// twice. Slack being down, rate limited, or not configured never fails a pipeline.
+import type { KnownBlock, WebClient } from '@slack/web-api';
+import type pg from 'pg';
+import type { Logger } from '../src/logger';
+import type { Alert } from '../workflows/types';
+
+export interface AlertDeps {
+  pool: pg.Pool;
+  /** Undefined when no SLACK_BOT_TOKEN is set: alerts are logged and recorded only. */
+  slack: WebClient | undefined;
+  channel: string;
+  log: Logger;
+}
+
+export interface AlertOutcome {
+  sent: boolean;
+  duplicate: boolean;
+  deliveryError?: string;
+}
+
+export function formatAlertText(alert: Alert): string {
+  return [`*${alert.title}*`, ...alert.lines, ...(alert.link ? [`<${alert.link}|Open the run in the Temporal Web UI>`] : [])].join('\n');
+}
+
+export function createAlertActivities(deps: AlertDeps) {
+  return {
+    async sendAlert(alert: Alert): Promise<AlertOutcome> {
+      const text = formatAlertText(alert);
+      const claimed = await deps.pool.query<{ id: string }>(
+        `INSERT INTO orchestrator.alerts (incident_key, pipeline, run_date, kind, text)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_key) DO NOTHING RETURNING id`,
+        [alert.incidentKey, alert.pipeline, alert.runDate, alert.kind, text],
+      );
+      const id = claimed.rows[0]?.id;
+      if (!id) {
+        const { rows } = await deps.pool.query<{ delivered: boolean }>('SELECT delivered FROM orchestrator.alerts WHERE incident_key = $1', [
+          alert.incidentKey,
+        ]);
+        return { sent: rows[0]?.delivered ?? false, duplicate: true };
+      }
+      deps.log.warn({ alert: alert.incidentKey, kind: alert.kind, runDate: alert.runDate }, text);
+      if (!deps.slack) {
+        await deps.pool.query("UPDATE orchestrator.alerts SET delivery_error = 'no SLACK_BOT_TOKEN set: logged only' WHERE id = $1", [id]);
+        return { sent: false, duplicate: false, deliveryError: 'no SLACK_BOT_TOKEN set' };
+      }
+      const blocks: KnownBlock[] = [
+        { type: 'header', text: { type: 'plain_text', text: alert.title.slice(0, 150) } },
+        { type: 'section', text: { type: 'mrkdwn', text: alert.lines.join('\n').slice(0, 2900) || ' ' } },
+      ];
+      if (alert.link) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `<${alert.link}|Open the run in the Temporal Web UI>` } });
+      try {
+        await deps.slack.chat.postMessage({
+          channel: deps.channel,
+          text,
+          unfurl_links: false,
+          blocks,
+        });
+        await deps.pool.query('UPDATE orchestrator.alerts SET delivered = true WHERE id = $1', [id]);
+        return { sent: true, duplicate: false };
+      } catch (err) {
+        const reason = slackErrorReason(err);
+        deps.log.error({ alert: alert.incidentKey, reason }, 'Slack did not take the alert; it is recorded in orchestrator.alerts');
+        await deps.pool.query('UPDATE orchestrator.alerts SET delivery_error = $2 WHERE id = $1', [id, reason]);
+        return { sent: false, duplicate: false, deliveryError: reason };
+      }
+    },
+  };
+}
+
+function slackErrorReason(err: unknown): string {
+  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  if (e.data?.error) return `slack: ${e.data.error}`;
+  if (e.statusCode) return `slack: HTTP ${e.statusCode}`;
+  return `slack: ${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+}

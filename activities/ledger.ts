@@ -1,0 +1,69 @@
+// The run ledger (orchestrator.pipeline_runs) and the Flink table, through a pg pool.
+// Parameterised queries only.
+import type pg from 'pg';
+import type { LedgerStart, LedgerUpdate, PipelineName } from '../workflows/types';
+
+export interface LedgerDeps {
+  pool: pg.Pool;
+}
+
+export function createLedgerActivities({ pool }: LedgerDeps) {
+  return {
+    /** The latest successful run of the pipeline for the date, if any. */
+    async findSucceededRun(pipeline: PipelineName, runDate: string): Promise<{ workflowId: string; runId: string; finishedAt: string } | null> {
+      const { rows } = await pool.query<{ workflow_id: string; run_id: string; finished_at: Date }>(
+        `SELECT workflow_id, run_id, finished_at FROM orchestrator.pipeline_runs
+         WHERE pipeline = $1 AND run_date = $2 AND status = 'succeeded'
+         ORDER BY finished_at DESC LIMIT 1`,
+        [pipeline, runDate],
+      );
+      const r = rows[0];
+      return r ? { workflowId: r.workflow_id, runId: r.run_id, finishedAt: r.finished_at.toISOString() } : null;
+    },
+
+    async recordRunStarted(start: LedgerStart): Promise<void> {
+      await pool.query(
+        `INSERT INTO orchestrator.pipeline_runs (workflow_id, run_id, pipeline, run_date, status, trigger, scheduled_at, current_step)
+         VALUES ($1, $2, $3, $4, 'running', $5, $6, 'starting')
+         ON CONFLICT (workflow_id, run_id) DO NOTHING`,
+        [start.workflowId, start.runId, start.pipeline, start.runDate, start.trigger, start.scheduledAt],
+      );
+    },
+
+    /** Returns the row's finished_at (set by the database clock when `finished`). */
+    async updateRun(u: LedgerUpdate): Promise<{ finishedAt: string | null }> {
+      const { rows } = await pool.query<{ finished_at: Date | null }>(
+        `UPDATE orchestrator.pipeline_runs SET
+           status = coalesce($3, status),
+           current_step = coalesce($4, current_step),
+           attempts = greatest(attempts, coalesce($5, attempts)),
+           sla_met = CASE WHEN $6::boolean IS NULL THEN sla_met ELSE $6 END,
+           error_type = coalesce($7, error_type),
+           error = coalesce($8, error),
+           summary = summary || coalesce($9::jsonb, '{}'::jsonb),
+           finished_at = CASE WHEN $10 THEN now() ELSE finished_at END
+         WHERE workflow_id = $1 AND run_id = $2
+         RETURNING finished_at`,
+        [
+          u.workflowId,
+          u.runId,
+          u.status ?? null,
+          u.currentStep ?? null,
+          u.attempts ?? null,
+          u.slaMet ?? null,
+          u.errorType ?? null,
+          u.error ?? null,
+          u.summary ? JSON.stringify(u.summary) : null,
+          u.finished ?? false,
+        ],
+      );
+      return { finishedAt: rows[0]?.finished_at?.toISOString() ?? null };
+    },
+
+    /** True when Flink has reported the date complete (realtime.flink_batches has it). */
+    async isFlinkComplete(runDate: string): Promise<boolean> {
+      const { rows } = await pool.query('SELECT 1 FROM realtime.flink_batches WHERE run_date = $1', [runDate]);
+      return rows.length > 0;
+    },
+  };
+}

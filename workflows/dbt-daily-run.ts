@@ -1,0 +1,268 @@
+// R1–R7: the daily dbt run for one date. Waits for Flink (child workflow flinkGate), then
+// `dbt run`, then `dbt test`, retried by failure class; an SLA timer races the work; one alert
+// per incident; every run recorded in orchestrator.pipeline_runs.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  executeChild,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { flinkGate } from './flink-gate';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions } from './policies';
+import { dbtProgressSignal, progressQuery, workflowIds } from './signals';
+import type {
+  DbtDailyRunInput,
+  DbtDailyRunProgress,
+  DbtDailyRunResult,
+  DbtFailureDetails,
+  DbtNodeSummary,
+  DbtStep,
+  DbtStepResult,
+} from './types';
+
+const PIPELINE = 'dbt_daily_run' as const;
+const SELECTOR = ['tag:daily_run'];
+
+const { findSucceededRun, recordRunStarted, updateRun } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
+
+export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunResult> {
+  const info = workflowInfo();
+  const startedAt = info.startTime;
+  const scheduled = input.scheduledTime ? new Date(input.scheduledTime) : startedAt;
+  const slaMs = input.slaMs ?? DEFAULT_SLA_MS;
+  const slaDeadline = new Date(scheduled.getTime() + slaMs);
+  const link = input.webUiUrl
+    ? `${input.webUiUrl}/namespaces/${encodeURIComponent(input.namespace ?? info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`
+    : undefined;
+  const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
+
+  const progress: DbtDailyRunProgress = {
+    runDate: input.runDate,
+    step: 'starting',
+    nodesDone: 0,
+    nodesTotal: 0,
+    attempt: 0,
+    failures: [],
+    startedAt: startedAt.toISOString(),
+    slaDeadline: slaDeadline.toISOString(),
+    slaMissed: false,
+  };
+  setHandler(progressQuery, () => progress);
+  setHandler(dbtProgressSignal, (p) => {
+    // Progress of an older attempt arriving late must not overwrite the current one.
+    if ((p.step === 'run' ? 'dbt-run' : 'dbt-test') !== progress.step || p.attempt < progress.attempt) return;
+    progress.attempt = p.attempt;
+    progress.nodesDone = p.nodesDone;
+    progress.nodesTotal = p.nodesTotal;
+    progress.failures = p.failures;
+  });
+
+  if (!input.force) {
+    const previous = await findSucceededRun(PIPELINE, input.runDate);
+    if (previous) {
+      progress.step = 'skipped';
+      const finishedAt = startedAt.toISOString();
+      return {
+        runDate: input.runDate,
+        status: 'skipped',
+        slaMet: true,
+        startedAt: startedAt.toISOString(),
+        finishedAt,
+        steps: [],
+        warnings: [],
+        reason: `${input.runDate} already succeeded (run ${previous.runId}, finished ${previous.finishedAt}); start with force to run it again`,
+      };
+    }
+  }
+
+  await recordRunStarted({
+    workflowId: info.workflowId,
+    runId: info.runId,
+    pipeline: PIPELINE,
+    runDate: input.runDate,
+    trigger: input.trigger ?? 'manual',
+    scheduledAt: scheduled.toISOString(),
+  });
+
+  // The SLA timer races the work: when it fires, one alert goes out and the work goes on.
+  const slaScope = new CancellationScope();
+  const slaTimer = slaScope
+    .run(async () => {
+      const remaining = slaDeadline.getTime() - startedAt.getTime();
+      if (remaining > 0) await sleep(remaining);
+      progress.slaMissed = true;
+      await sendAlert({
+        incidentKey: `${info.workflowId}:${info.runId}:sla_miss`,
+        kind: 'sla_miss',
+        pipeline: PIPELINE,
+        runDate: input.runDate,
+        title: `SLA missed: dbt daily run for ${input.runDate} is not done ${Math.round(slaMs / 60_000)} min after ${scheduled.toISOString()}`,
+        lines: [
+          `Now: ${describeStep(progress)}.`,
+          progress.failures.length ? `Failures so far: ${progress.failures.join(', ')}` : 'No failures so far; the run continues.',
+        ],
+        link,
+      });
+      await updateRun({ workflowId: info.workflowId, runId: info.runId, slaMet: false });
+    })
+    .catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
+
+  const steps: DbtStepResult[] = [];
+  const setStep = async (step: DbtDailyRunProgress['step']) => {
+    progress.step = step;
+    progress.nodesDone = 0;
+    progress.nodesTotal = 0;
+    progress.attempt = 0;
+    await updateRun({ workflowId: info.workflowId, runId: info.runId, currentStep: step });
+  };
+
+  try {
+    await setStep('waiting-for-flink');
+    await executeChild(flinkGate, {
+      workflowId: workflowIds.flinkGate(input.runDate),
+      args: [{ runDate: input.runDate, pipeline: PIPELINE, options: input.flinkGate ?? DEFAULT_FLINK_GATE, webUiLink: link }],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    });
+
+    for (const step of ['run', 'test'] as DbtStep[]) {
+      await setStep(step === 'run' ? 'dbt-run' : 'dbt-test');
+      const result = await runDbtStep({ pipeline: PIPELINE, runDate: input.runDate, step, select: SELECTOR });
+      steps.push(result);
+      progress.attempt = result.attempt;
+    }
+
+    slaScope.cancel();
+    await slaTimer;
+    progress.step = 'succeeded';
+    const warnings = steps.flatMap((s) => s.warnings);
+    const { finishedAt } = await updateRun({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      status: 'succeeded',
+      currentStep: 'succeeded',
+      attempts: Math.max(...steps.map((s) => s.attempt)),
+      slaMet: !progress.slaMissed,
+      summary: summaryOf(steps),
+      finished: true,
+    });
+    return {
+      runDate: input.runDate,
+      status: 'succeeded',
+      slaMet: !progress.slaMissed,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt ?? startedAt.toISOString(),
+      steps,
+      warnings,
+    };
+  } catch (err) {
+    slaScope.cancel();
+    await slaTimer;
+    progress.step = 'failed';
+    const explained = explainFailure(err, input.runDate);
+    // The gate raises its own alert at its deadline; everything else alerts here, once.
+    if (!explained.alertedAlready) {
+      await sendAlert({
+        incidentKey: `${info.workflowId}:${info.runId}:failure`,
+        kind: 'failure',
+        pipeline: PIPELINE,
+        runDate: input.runDate,
+        title: `dbt daily run failed for ${input.runDate}: ${explained.headline}`,
+        lines: explained.lines,
+        link,
+      });
+    }
+    await updateRun({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      status: 'failed',
+      currentStep: 'failed',
+      attempts: explained.attempts,
+      slaMet: !progress.slaMissed,
+      errorType: explained.type,
+      error: explained.headline,
+      summary: summaryOf(steps),
+      finished: true,
+    });
+    throw err;
+  }
+}
+
+function describeStep(p: DbtDailyRunProgress): string {
+  if (p.step === 'waiting-for-flink') return 'waiting for Flink to complete the date';
+  if (p.step === 'dbt-run' || p.step === 'dbt-test') {
+    return `${p.step.replace('-', ' ')}, ${p.nodesDone}/${p.nodesTotal || '?'} nodes done${p.attempt > 1 ? `, attempt ${p.attempt}` : ''}`;
+  }
+  return p.step;
+}
+
+function summaryOf(steps: DbtStepResult[]): Record<string, unknown> {
+  return Object.fromEntries(
+    steps.map((s) => [
+      s.step,
+      {
+        attempt: s.attempt,
+        dbtSeconds: s.dbtSeconds,
+        wallSeconds: s.wallSeconds,
+        nodes: s.nodes.length,
+        warnings: s.warnings.map((w) => w.name),
+        targetPath: s.targetPath,
+      },
+    ]),
+  );
+}
+
+interface ExplainedFailure {
+  type: string;
+  headline: string;
+  lines: string[];
+  attempts: number;
+  alertedAlready: boolean;
+}
+
+/** Turns an activity or child failure into the lines of one self-explanatory alert. */
+export function explainFailure(err: unknown, runDate: string): ExplainedFailure {
+  if (err instanceof ChildWorkflowFailure) {
+    const cause = err.cause;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'ChildWorkflowFailure') : 'ChildWorkflowFailure';
+    return { type, headline: cause?.message ?? err.message, lines: [cause?.message ?? err.message], attempts: 0, alertedAlready: type === 'FlinkGateDeadline' };
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    const details = cause.details?.[0] as DbtFailureDetails | undefined;
+    const type = cause.type ?? 'Error';
+    const retried = !cause.nonRetryable && !NOT_RETRIED.has(type);
+    const lines: string[] = [];
+    if (details) {
+      lines.push(`Step: dbt ${details.step}. Failure type: ${type}${retried ? `, after ${details.attempt} attempts` : ', not retried (a retry cannot fix it)'}.`);
+      for (const n of details.failingNodes.slice(0, 15)) lines.push(nodeLine(n));
+      if (details.failingNodes.length > 15) lines.push(`… and ${details.failingNodes.length - 15} more failing nodes.`);
+      if (!details.failingNodes.length) lines.push(details.summary);
+      lines.push(`Reproduce locally: ${details.reproduce}`);
+      lines.push(`Artifacts (run_results.json, dbt.log): ${details.targetPath}`);
+    } else {
+      lines.push(cause.message);
+    }
+    return { type, headline: cause.message, lines, attempts: details?.attempt ?? 1, alertedAlready: false };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { type: 'Error', headline: message, lines: [message, `Re-run: roas run dbt --date ${runDate} --force`], attempts: 0, alertedAlready: false };
+}
+
+const NOT_RETRIED = new Set(['DbtCompilationError', 'DbtModelError', 'DbtTestFailure', 'DbtNothingSelected']);
+
+function nodeLine(n: DbtNodeSummary): string {
+  const rows = n.resourceType === 'test' && n.failures !== null ? ` (${n.failures} failing rows)` : '';
+  const message = (n.message ?? n.status).split('\n')[0]!.slice(0, 300);
+  return `• ${n.name} [${n.status}]${rows}: ${message}`;
+}

@@ -1,0 +1,64 @@
+// R4: the dbt run must not start before Flink has completed the date. Done at once when
+// realtime.flink_batches has the date; otherwise waits for the flinkComplete signal (sub-second
+// reaction, unlike a sensor polling every minute), re-checking the table every few minutes in
+// case a signal was lost, and fails with an alert at the deadline.
+import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { FLINK_GATE_DEADLINE } from '../src/failure-types';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE } from './policies';
+import { flinkCompleteSignal } from './signals';
+import type { FlinkGateOptions, PipelineName } from './types';
+
+const { isFlinkComplete } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
+
+export interface FlinkGateInput {
+  runDate: string;
+  pipeline: PipelineName;
+  options?: FlinkGateOptions;
+  webUiLink?: string;
+}
+
+export interface FlinkGateResult {
+  runDate: string;
+  /** How the gate opened: the table already had the date, a signal arrived, or a re-check found it. */
+  openedBy: 'table' | 'signal' | 'recheck';
+}
+
+export async function flinkGate(input: FlinkGateInput): Promise<FlinkGateResult> {
+  const options = input.options ?? DEFAULT_FLINK_GATE;
+  let signalled = false;
+  setHandler(flinkCompleteSignal, (payload) => {
+    // A payload for another date (or none) is a caller's mistake: log it, never crash the gate.
+    if (payload?.runDate === input.runDate) signalled = true;
+    else log.warn('ignored a flinkComplete signal for another date', { expected: input.runDate, got: payload });
+  });
+  if (await isFlinkComplete(input.runDate)) return { runDate: input.runDate, openedBy: 'table' };
+
+  let waited = 0;
+  while (waited < options.deadlineMs) {
+    const slice = Math.min(options.recheckMs, options.deadlineMs - waited);
+    if (await condition(() => signalled, slice)) {
+      return { runDate: input.runDate, openedBy: 'signal' };
+    }
+    waited += slice;
+    if (await isFlinkComplete(input.runDate)) return { runDate: input.runDate, openedBy: 'recheck' };
+  }
+
+  const hours = (options.deadlineMs / 3_600_000).toFixed(1);
+  await sendAlert({
+    incidentKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:flink_gate_deadline`,
+    kind: 'flink_gate_deadline',
+    pipeline: input.pipeline,
+    runDate: input.runDate,
+    title: `Flink has not completed ${input.runDate}: the dbt run did not start`,
+    lines: [
+      `Waited ${hours} h for Flink to report ${input.runDate} complete (realtime.flink_batches has no row, no flinkComplete signal came).`,
+      'Check the Flink job. When the day is complete, record it and re-run the date:',
+      `  roas flink-complete --date ${input.runDate}`,
+      `  roas run dbt --date ${input.runDate} --force`,
+    ],
+    link: input.webUiLink,
+  });
+  throw ApplicationFailure.nonRetryable(`Flink did not report ${input.runDate} complete within ${hours} h`, FLINK_GATE_DEADLINE);
+}

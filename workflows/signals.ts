@@ -1,0 +1,20 @@
+// Signal and query definitions, importable by workflows and clients alike.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DbtDailyRunProgress, DbtProgress } from './types';
+
+/** Sent by `roas flink-complete` (the Flink job's hook) to the date's waiting gate. */
+export interface FlinkCompletePayload {
+  runDate: string;
+}
+export const flinkCompleteSignal = defineSignal<[FlinkCompletePayload]>('flinkComplete');
+
+/** Sent by the dbt activity while dbt runs: nodes done / total. */
+export const dbtProgressSignal = defineSignal<[DbtProgress]>('dbtProgress');
+
+export const progressQuery = defineQuery<DbtDailyRunProgress>('progress');
+
+export const workflowIds = {
+  dbtDailyRun: (runDate: string) => `dbt-daily-run-${runDate}`,
+  flinkGate: (runDate: string) => `flink-gate-${runDate}`,
+  dailyEtl: (runDate: string) => `daily-etl-${runDate}`,
+};

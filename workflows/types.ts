@@ -1,0 +1,142 @@
+// Shapes shared by workflows, activities and clients. Types and pure constants only.
+import type { RetrySettings } from './policies';
+
+export type DbtStep = 'run' | 'test';
+
+export interface DbtNodeSummary {
+  name: string;
+  resourceType: string;
+  status: string;
+  /** For tests: the number of failing rows. */
+  failures: number | null;
+  message: string | null;
+  executionSeconds: number;
+}
+
+export interface DbtStepInput {
+  pipeline: PipelineName;
+  runDate: string;
+  step: DbtStep;
+  /** dbt selectors, e.g. ['tag:daily_run']. */
+  select: string[];
+}
+
+export interface DbtStepResult {
+  step: DbtStep;
+  attempt: number;
+  /** The command as dbt ran it on this attempt (a retry selects only what failed or was skipped). */
+  command: string;
+  targetPath: string;
+  /** dbt's own elapsed time, from run_results.json. */
+  dbtSeconds: number;
+  /** Process start to exit, as the worker saw it. */
+  wallSeconds: number;
+  /** Every node of the step, the ones a retry did not need to re-run included. */
+  nodes: DbtNodeSummary[];
+  warnings: DbtNodeSummary[];
+}
+
+/** Attached to a failed dbt step (ApplicationFailure details[0]) so alerts can explain it. */
+export interface DbtFailureDetails {
+  step: DbtStep;
+  attempt: number;
+  failingNodes: DbtNodeSummary[];
+  /** What to paste in a terminal to see the same failure. */
+  reproduce: string;
+  targetPath: string;
+  summary: string;
+}
+
+export type PipelineName = 'dbt_daily_run' | 'daily_etl';
+
+export interface FlinkGateOptions {
+  /** How long to wait for Flink before failing with an alert. */
+  deadlineMs: number;
+  /** How often to look at realtime.flink_batches in case a signal was lost. */
+  recheckMs: number;
+}
+
+export interface DbtDailyRunInput {
+  runDate: string;
+  /** When the run was due (ISO); the SLA counts from here. Defaults to the workflow's start. */
+  scheduledTime?: string;
+  /** Run even if the date already succeeded. */
+  force?: boolean;
+  trigger?: 'schedule' | 'manual' | 'backfill';
+  retry?: RetrySettings;
+  slaMs?: number;
+  flinkGate?: FlinkGateOptions;
+  /** Web UI base URL, for links in alerts. */
+  webUiUrl?: string;
+  namespace?: string;
+}
+
+export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'succeeded' | 'failed' | 'skipped';
+
+export interface DbtProgress {
+  step: DbtStep;
+  attempt: number;
+  nodesDone: number;
+  nodesTotal: number;
+  failures: string[];
+}
+
+export interface DbtDailyRunProgress {
+  runDate: string;
+  step: DbtDailyRunStep;
+  nodesDone: number;
+  nodesTotal: number;
+  attempt: number;
+  failures: string[];
+  startedAt: string;
+  slaDeadline: string;
+  slaMissed: boolean;
+}
+
+export interface DbtDailyRunResult {
+  runDate: string;
+  status: 'succeeded' | 'skipped';
+  slaMet: boolean;
+  startedAt: string;
+  finishedAt: string;
+  steps: DbtStepResult[];
+  warnings: DbtNodeSummary[];
+  /** Why the run was skipped. */
+  reason?: string;
+}
+
+export type AlertKind = 'failure' | 'sla_miss' | 'flink_gate_deadline';
+
+export interface Alert {
+  /** One alert per incident: a retried alert activity with the same key sends nothing. */
+  incidentKey: string;
+  kind: AlertKind;
+  pipeline: PipelineName;
+  runDate: string;
+  title: string;
+  /** Plain-text lines: what failed, why, what to do. */
+  lines: string[];
+  link?: string;
+}
+
+export interface LedgerStart {
+  workflowId: string;
+  runId: string;
+  pipeline: PipelineName;
+  runDate: string;
+  trigger: string;
+  scheduledAt: string | null;
+}
+
+export interface LedgerUpdate {
+  workflowId: string;
+  runId: string;
+  status?: 'running' | 'succeeded' | 'failed' | 'skipped';
+  currentStep?: string;
+  attempts?: number;
+  slaMet?: boolean | null;
+  errorType?: string | null;
+  error?: string | null;
+  summary?: Record<string, unknown>;
+  finished?: boolean;
+}
