@@ -1,0 +1,67 @@
+// A dbt runner test double for workflow tests on the time-skipping server: it writes the
+// run_results.json dbt would write, so the real activity code parses and classifies it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DbtInvocation, DbtLogEvent, DbtProcessResult, DbtRunner } from '../../activities/dbt/runner';
+
+export interface FakeNode {
+  name: string;
+  type?: 'model' | 'test' | 'seed';
+  status: string;
+  failures?: number | null;
+  message?: string | null;
+}
+
+export interface FakeOutcome {
+  exitCode: number;
+  /** Nodes written to run_results.json; omit to write none (dbt died early). */
+  nodes?: FakeNode[];
+  /** Text dbt printed outside its JSON log (tracebacks, connection errors). */
+  raw?: string;
+  notable?: DbtLogEvent[];
+}
+
+export type Scenario = (invocation: DbtInvocation, call: number) => FakeOutcome | Promise<FakeOutcome>;
+
+export const MODELS: FakeNode[] = ['stg_ad_events', 'int_hourly_agg', 'fct_daily_metrics'].map((name) => ({ name, type: 'model', status: 'success' }));
+export const TESTS: FakeNode[] = ['stg_ad_events_not_empty', 'fct_daily_metrics_spend_spike'].map((name) => ({ name, type: 'test', status: 'pass', failures: 0 }));
+
+export function fakeDbt(scenario: Scenario) {
+  const invocations: DbtInvocation[] = [];
+  const runner: DbtRunner = async (invocation, onEvent) => {
+    invocations.push(invocation);
+    const outcome = await scenario(invocation, invocations.length);
+    mkdirSync(invocation.targetPath, { recursive: true });
+    if (outcome.nodes) {
+      onEvent?.({ name: 'ConcurrencyLine', level: 'info', msg: '', data: { node_count: outcome.nodes.length } });
+      for (const n of outcome.nodes) onEvent?.({ name: n.type === 'test' ? 'LogTestResult' : 'LogModelResult', level: 'info', msg: '', data: { name: n.name, status: n.status } });
+      writeFileSync(
+        path.join(invocation.targetPath, 'run_results.json'),
+        JSON.stringify({
+          metadata: { dbt_version: '1.11.16', invocation_id: `fake-${invocations.length}` },
+          elapsed_time: 1.5,
+          args: { vars: invocation.vars },
+          results: outcome.nodes.map((n) => ({
+            unique_id: `${n.type ?? 'model'}.marketing_roas.${n.name}${n.type === 'test' ? '.abcdef1234' : ''}`,
+            status: n.status,
+            failures: n.failures ?? null,
+            message: n.message ?? null,
+            execution_time: 0.5,
+          })),
+        }),
+      );
+    }
+    const result: DbtProcessResult = {
+      command: invocation.command,
+      args: [invocation.command],
+      exitCode: outcome.exitCode,
+      durationMs: 1500,
+      notable: outcome.notable ?? [],
+      rawOutput: outcome.raw ?? '',
+      dbtVersion: '1.11.16',
+      cancelled: false,
+    };
+    return result;
+  };
+  return { runner, invocations };
+}

@@ -1,0 +1,339 @@
+// dbtDailyRun on the time-skipping server: retries by failure class, the SLA timer, the Flink
+// gate, one alert per incident. The dbt process is a test double that writes run_results.json;
+// everything else is real: the activities, PostgreSQL (ledger, alerts, flink_batches) and the
+// @slack/web-api client talking to a local Slack stand-in.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
+import { createLogger } from '../../src/logger';
+import { dbtDailyRun, flinkGate } from '../../workflows';
+import { dbtProgressSignal, progressQuery, workflowIds } from '../../workflows/signals';
+import type { DbtDailyRunInput } from '../../workflows/types';
+import { useTestDatabase } from '../helpers/db';
+import { fakeDbt, MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
+import { startFakeSlack } from '../helpers/slack';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+
+const MINUTE = 60_000;
+const UI = 'http://localhost:8233';
+
+describe('dbtDailyRun (time-skipping server)', () => {
+  const db = useTestDatabase(import.meta.url);
+  let env: TestWorkflowEnvironment;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-wf-artifacts-'));
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await slack?.close();
+  });
+
+  /** Runs `body` with a worker whose dbt is the given scenario. */
+  async function withWorker<T>(scenario: Scenario, body: (taskQueue: string) => Promise<T>, opts: { slackEnabled?: boolean } = {}) {
+    const taskQueue = uniqueTaskQueue('daily');
+    const dbt = fakeDbt(scenario);
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities: createActivities({
+        runner: dbt.runner,
+        artifactsDir,
+        pool: db.pool,
+        slack: opts.slackEnabled === false ? undefined : slack.client(),
+        channel: '#marketing-data-alerts',
+        log: createLogger('silent'),
+        reportProgress: (workflowId, progress) => env.client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
+        progressIntervalMs: 0,
+      }),
+    });
+    const result = await worker.runUntil(body(taskQueue));
+    return { result, dbt };
+  }
+
+  function start(taskQueue: string, input: DbtDailyRunInput) {
+    return env.client.workflow.start(dbtDailyRun, {
+      taskQueue,
+      workflowId: workflowIds.dbtDailyRun(input.runDate),
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      args: [{ webUiUrl: UI, namespace: 'default', ...input }],
+    });
+  }
+
+  async function flinkDone(runDate: string) {
+    await recordFlinkComplete(db.pool, { runDate, rowCount: 1000 });
+  }
+
+  async function alertsFor(runDate: string) {
+    const { rows } = await db.pool.query<{ kind: string; text: string; delivered: boolean; delivery_error: string | null }>(
+      'SELECT kind, text, delivered, delivery_error FROM orchestrator.alerts WHERE run_date = $1 ORDER BY id',
+      [runDate],
+    );
+    return rows;
+  }
+
+  function messagesAbout(runDate: string) {
+    return slack.messages().filter((m) => String(m.body.text).includes(runDate));
+  }
+
+  const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'run' ? MODELS : TESTS });
+
+  it('retries an infrastructure failure 3 times, 5 minutes apart, then sends exactly one alert', async () => {
+    const runDate = '2026-10-01';
+    await flinkDone(runDate);
+    const times: number[] = [];
+    const { result: error, dbt } = await withWorker(
+      async (inv) => {
+        times.push(await env.currentTimeMs());
+        return inv.command === 'run'
+          ? { exitCode: 2, raw: 'Database Error\n  connection to server at "127.0.0.1", port 5432 failed: Connection refused' }
+          : { exitCode: 0, nodes: TESTS };
+      },
+      async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(dbt.invocations.map((i) => i.command)).toEqual(['run', 'run', 'run', 'run']);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    for (const gap of gaps) expect(Math.round(gap / MINUTE)).toBe(5);
+
+    const messages = messagesAbout(runDate);
+    expect(messages).toHaveLength(1);
+    const text = String(messages[0]!.body.text);
+    expect(text).toContain(`dbt daily run failed for ${runDate}`);
+    expect(text).toContain('DbtConnectionError, after 4 attempts');
+    expect(text).toContain("Reproduce locally: cd dbt && dbt run --select tag:daily_run --vars '{\"run_date\":\"2026-10-01\"}'");
+    expect(text).toContain(`${UI}/namespaces/default/workflows/dbt-daily-run-${runDate}/`);
+    const { rows } = await db.pool.query('SELECT status, attempts, error_type, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
+    expect(rows).toEqual([{ status: 'failed', attempts: 4, error_type: 'DbtConnectionError', sla_met: true }]);
+  });
+
+  it('on retry re-runs only the nodes that failed or were skipped, and reports every node', async () => {
+    const runDate = '2026-10-02';
+    await flinkDone(runDate);
+    const { result, dbt } = await withWorker(
+      (inv, call) => {
+        if (inv.command === 'run' && call === 1) {
+          return {
+            exitCode: 1,
+            nodes: [
+              { name: 'stg_ad_events', status: 'success' },
+              { name: 'int_hourly_agg', status: 'error', message: 'server closed the connection unexpectedly' },
+              { name: 'fct_daily_metrics', status: 'skipped' },
+            ],
+          };
+        }
+        if (inv.command === 'run') return { exitCode: 0, nodes: MODELS.filter((m) => m.name !== 'stg_ad_events') };
+        return { exitCode: 0, nodes: TESTS };
+      },
+      async (tq) => (await start(tq, { runDate })).result(),
+    );
+    expect(dbt.invocations[1]!.select).toEqual(['int_hourly_agg', 'fct_daily_metrics']);
+    expect(result.status).toBe('succeeded');
+    expect(result.steps[0]!.attempt).toBe(2);
+    expect(result.steps[0]!.nodes.map((n) => `${n.name}:${n.status}`).sort()).toEqual([
+      'fct_daily_metrics:success',
+      'int_hourly_agg:success',
+      'stg_ad_events:success',
+    ]);
+    expect(messagesAbout(runDate)).toHaveLength(0);
+  });
+
+  it('does not retry a compilation error and alerts once', async () => {
+    const runDate = '2026-10-03';
+    await flinkDone(runDate);
+    const { result: error, dbt } = await withWorker(
+      () => ({ exitCode: 2, raw: "Compilation Error in model stg_ad_events (models/staging/stg_ad_events.sql)\n  'micros_to_usd' is undefined" }),
+      async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(dbt.invocations).toHaveLength(1);
+    const messages = messagesAbout(runDate);
+    expect(messages).toHaveLength(1);
+    expect(String(messages[0]!.body.text)).toContain('DbtCompilationError, not retried');
+    expect(String(messages[0]!.body.text)).toContain("'micros_to_usd' is undefined");
+  });
+
+  it('does not retry a failing error-severity test; the alert names it with its failing rows', async () => {
+    const runDate = '2026-10-04';
+    await flinkDone(runDate);
+    const { result: error, dbt } = await withWorker(
+      (inv) =>
+        inv.command === 'run'
+          ? { exitCode: 0, nodes: MODELS }
+          : {
+              exitCode: 1,
+              nodes: [
+                { name: 'stg_ad_events_amounts_not_negative', type: 'test', status: 'fail', failures: 37, message: 'Got 37 results, configured to fail if != 0' },
+                { name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 2, message: 'Got 2 results, configured to warn if != 0' },
+              ],
+            },
+      async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(dbt.invocations.map((i) => i.command)).toEqual(['run', 'test']);
+    const text = String(messagesAbout(runDate)[0]!.body.text);
+    expect(messagesAbout(runDate)).toHaveLength(1);
+    expect(text).toContain('DbtTestFailure, not retried');
+    expect(text).toContain('stg_ad_events_amounts_not_negative [fail] (37 failing rows)');
+    expect(text).not.toContain('fct_daily_metrics_spend_spike [warn]');
+  });
+
+  it('reports warn-severity tests without failing the run', async () => {
+    const runDate = '2026-10-05';
+    await flinkDone(runDate);
+    const { result } = await withWorker(
+      (inv) =>
+        inv.command === 'run'
+          ? { exitCode: 0, nodes: MODELS }
+          : { exitCode: 0, nodes: [{ name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 3, message: 'Got 3 results' }] },
+      async (tq) => (await start(tq, { runDate })).result(),
+    );
+    expect(result.status).toBe('succeeded');
+    expect(result.warnings.map((w) => w.name)).toEqual(['fct_daily_metrics_spend_spike']);
+    expect(messagesAbout(runDate)).toHaveLength(0);
+  });
+
+  it('fires the SLA alert at 60 minutes while the run goes on, then succeeds', async () => {
+    const runDate = '2026-10-06';
+    const { result } = await withWorker(succeed, async (tq) => {
+      const handle = await start(tq, { runDate });
+      await env.sleep(59 * MINUTE);
+      expect(messagesAbout(runDate)).toHaveLength(0);
+      await env.sleep(6 * MINUTE);
+      const sla = messagesAbout(runDate);
+      expect(sla).toHaveLength(1);
+      expect(String(sla[0]!.body.text)).toContain('SLA missed');
+      expect(String(sla[0]!.body.text)).toContain('waiting for Flink');
+      expect((await handle.query(progressQuery)).slaMissed).toBe(true);
+      await flinkDone(runDate); // the gate's next re-check finds it
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'succeeded', slaMet: false });
+    expect((await alertsFor(runDate)).map((a) => a.kind)).toEqual(['sla_miss']);
+    const { rows } = await db.pool.query('SELECT status, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
+    expect(rows).toEqual([{ status: 'succeeded', sla_met: false }]);
+  });
+
+  it('fails at the Flink gate deadline with one alert that says what to do', async () => {
+    const runDate = '2026-10-07';
+    const { result: error, dbt } = await withWorker(succeed, async (tq) =>
+      (await start(tq, { runDate, slaMs: 24 * 60 * MINUTE, flinkGate: { deadlineMs: 120 * MINUTE, recheckMs: 5 * MINUTE } }))
+        .result()
+        .catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(dbt.invocations).toHaveLength(0);
+    const alerts = await alertsFor(runDate);
+    expect(alerts.map((a) => a.kind)).toEqual(['flink_gate_deadline']);
+    expect(alerts[0]!.text).toContain(`roas flink-complete --date ${runDate}`);
+    expect(messagesAbout(runDate)).toHaveLength(1);
+  });
+
+  it('opens the gate at once when Flink completed the date before the run started', async () => {
+    const runDate = '2026-10-08';
+    await flinkDone(runDate);
+    const { result } = await withWorker(succeed, async (tq) => {
+      const handle = await start(tq, { runDate });
+      const r = await handle.result();
+      const gate = await env.client.workflow.getHandle<typeof flinkGate>(workflowIds.flinkGate(runDate)).result();
+      return { r, gate };
+    });
+    expect(result.r.status).toBe('succeeded');
+    expect(result.gate).toMatchObject({ openedBy: 'table' });
+  });
+
+  it('opens the gate on the flinkComplete signal when Flink completes after the run started', async () => {
+    const runDate = '2026-10-09';
+    const { result } = await withWorker(succeed, async (tq) => {
+      const handle = await start(tq, { runDate });
+      for (let i = 0; i < 100 && (await handle.query(progressQuery)).step !== 'waiting-for-flink'; i++) await new Promise((r) => setTimeout(r, 50));
+      await flinkDone(runDate);
+      expect(await signalFlinkGate(env.client, runDate)).toBe(true);
+      // A repeated call is harmless.
+      await flinkDone(runDate);
+      const r = await handle.result();
+      const gate = await env.client.workflow.getHandle<typeof flinkGate>(workflowIds.flinkGate(runDate)).result();
+      return { r, gate };
+    });
+    expect(result.r.status).toBe('succeeded');
+    expect(result.gate).toMatchObject({ openedBy: 'signal' });
+  });
+
+  it('skips a date that already succeeded unless forced', async () => {
+    const runDate = '2026-10-10';
+    await flinkDone(runDate);
+    const { result, dbt } = await withWorker(succeed, async (tq) => {
+      const first = await (await start(tq, { runDate })).result();
+      const second = await (await start(tq, { runDate })).result();
+      const forced = await (await start(tq, { runDate, force: true })).result();
+      return { first, second, forced };
+    });
+    expect(result.first.status).toBe('succeeded');
+    expect(result.second.status).toBe('skipped');
+    expect(result.second.reason).toContain('already succeeded');
+    expect(result.forced.status).toBe('succeeded');
+    expect(dbt.invocations).toHaveLength(4);
+  });
+
+  it('answers the progress query with the step and dbt nodes done / total', async () => {
+    const runDate = '2026-10-11';
+    await flinkDone(runDate);
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((r) => (release = r));
+    const { result } = await withWorker(
+      async (inv, call) => {
+        if (inv.command === 'run' && call === 1) await blocked;
+        return { exitCode: 0, nodes: inv.command === 'run' ? MODELS : TESTS };
+      },
+      async (tq) => {
+        const handle = await start(tq, { runDate });
+        let seen = await handle.query(progressQuery);
+        for (let i = 0; i < 100 && seen.step !== 'dbt-run'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          seen = await handle.query(progressQuery);
+        }
+        release();
+        return { seen, final: await handle.result() };
+      },
+    );
+    expect(result.seen).toMatchObject({ runDate, step: 'dbt-run', slaMissed: false });
+    expect(result.final.status).toBe('succeeded');
+  });
+
+  it('a Slack outage or a missing token never fails a pipeline; the alert is recorded', async () => {
+    const runDate = '2026-10-12';
+    slack.setMode('invalid_auth');
+    try {
+      const { result } = await withWorker(succeed, async (tq) => {
+        const handle = await start(tq, { runDate });
+        await env.sleep(65 * MINUTE);
+        await flinkDone(runDate);
+        return handle.result();
+      });
+      expect(result).toMatchObject({ status: 'succeeded', slaMet: false });
+      expect(await alertsFor(runDate)).toMatchObject([{ kind: 'sla_miss', delivered: false, delivery_error: 'slack: invalid_auth' }]);
+    } finally {
+      slack.setMode('ok');
+    }
+    const noToken = '2026-10-13';
+    await flinkDone(noToken);
+    const { result: error } = await withWorker(
+      () => ({ exitCode: 2, raw: 'Compilation Error in model x' }),
+      async (tq) => (await start(tq, { runDate: noToken })).result().catch((e: unknown) => e),
+      { slackEnabled: false },
+    );
+    expect((error as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'DbtCompilationError' });
+    expect(await alertsFor(noToken)).toMatchObject([{ kind: 'failure', delivered: false }]);
+    expect(messagesAbout(noToken)).toHaveLength(0);
+  });
+});
