@@ -1,4 +1,5 @@
 import { BootstrapError, ConfigError, UsageError } from './errors';
+import { RunAlreadyInProgressError } from './client/runs';
 import { MigrationError } from './db/migrate';
 
 /**
@@ -6,7 +7,13 @@ import { MigrationError } from './db/migrate';
  * (they already say what to fix), anything else prints its stack.
  */
 export function exitOnError(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof UsageError || err instanceof BootstrapError || err instanceof MigrationError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof UsageError ||
+    err instanceof BootstrapError ||
+    err instanceof MigrationError ||
+    err instanceof RunAlreadyInProgressError
+  ) {
     console.error(`error: ${err.message}`);
     process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
   }

@@ -2,23 +2,20 @@
 // `roas`: the operator's command line.
 import { Command, CommanderError } from 'commander';
 import { exitOnError } from './cli-errors';
+import { createCliContext, type CliContext } from './commands/context';
+import { flinkCompleteCommand } from './commands/flink-complete';
 import { generateEventsCommand } from './commands/generate-events';
-import { loadConfig, type Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { runCommand } from './commands/run';
 
-let context: { config: Config; log: Logger } | undefined;
-const getContext = () => {
-  if (!context) {
-    const config = loadConfig();
-    context = { config, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'roas') };
-  }
-  return context;
-};
+let context: CliContext | undefined;
+const getContext = () => (context ??= createCliContext());
 
 const program = new Command('roas')
   .description('Operate the marketing ROAS pipelines (Temporal + dbt).')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
+  .addCommand(runCommand(getContext))
+  .addCommand(flinkCompleteCommand(getContext))
   .addCommand(generateEventsCommand(getContext));
 
 // Subcommands added with addCommand do not inherit exitOverride; without it commander exits 1 itself.

@@ -79,11 +79,18 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const redo = previous?.filter((n) => FAILED.has(n.status) || n.status === 'skipped');
       const select = redo && redo.length > 0 ? redo.map((n) => n.name) : input.select;
       const vars = { run_date: input.runDate };
-      const extraArgs = input.step === 'test' ? ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'] : [];
+      // The run step loads the seeds (campaigns, FX rates) and builds the models in one dbt
+      // process, in DAG order; the test step runs the data tests (unit tests are for CI, and
+      // `cautious` keeps out tests that also read models of the other pipeline).
+      const command = input.step === 'run' ? 'build' : 'test';
+      const extraArgs =
+        input.step === 'run'
+          ? ['--resource-type', 'seed', '--resource-type', 'model']
+          : ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'];
       const applicationName = `roas-${input.runDate}-${input.step}-a${attempt}`;
       const commandLine = [
         'dbt',
-        input.step,
+        command,
         '--select',
         ...select,
         '--vars',
@@ -118,7 +125,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       let result;
       try {
         result = await deps.runner(
-          { command: input.step, targetPath, select, vars, extraArgs, applicationName, signal: ctx.cancellationSignal },
+          { command, targetPath, select, vars, extraArgs, applicationName, signal: ctx.cancellationSignal },
           onEvent,
         );
       } finally {

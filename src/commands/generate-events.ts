@@ -1,12 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import pg from 'pg';
-import type { Config } from '../config';
 import { addDays, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { DEFECTS, type Defect } from '../generator/events';
 import { daysBetween, loadDay } from '../generator/load';
-import type { Logger } from '../logger';
-import { resolveDatabaseUrl } from '../stack/postgres';
+import type { CliContext } from './context';
 
 const MAX_EVENTS_PER_DAY = 50_000_000;
 const MAX_DAYS = 400;
@@ -29,7 +26,7 @@ function defectList(value: string, previous: Defect[] = []): Defect[] {
   return previous;
 }
 
-export function generateEventsCommand(getContext: () => { config: Config; log: Logger }): Command {
+export function generateEventsCommand(getContext: () => CliContext): Command {
   return new Command('generate-events')
     .description(
       'The Flink stand-in: write realistic ad events into realtime.ad_events for a UTC day or a range of days. ' +
@@ -46,13 +43,13 @@ export function generateEventsCommand(getContext: () => { config: Config; log: L
       '\nExamples:\n  roas generate-events --date 2026-11-27 --events 1000000\n  roas generate-events --date 2026-11-01 --to 2026-11-27 --events 200000 --seed 7\n  roas generate-events --date 2026-11-27 --events 20000 --defect duplicates,negative-cost',
     )
     .action(async (opts: { date: string; to?: string; events: number; seed: number; defect?: Defect[]; append: boolean }) => {
-      const { config, log } = getContext();
       const from = parseRunDate(opts.date, '--date');
       const to = opts.to ? parseRunDate(opts.to, '--to') : from;
       if (to < from) throw new UsageError(`--to ${to} is before --date ${from}: give the earlier day first.`);
       const days = daysBetween(from, to);
       if (days.length > MAX_DAYS) throw new UsageError(`the range has ${days.length} days; at most ${MAX_DAYS} at once.`);
-      const pool = new pg.Pool({ connectionString: await resolveDatabaseUrl(config, log), max: 1, application_name: 'roas-generate-events' });
+      const ctx = getContext();
+      const pool = await ctx.pool();
       try {
         let total = 0;
         let seconds = 0;
@@ -66,7 +63,7 @@ export function generateEventsCommand(getContext: () => { config: Config; log: L
           console.log(`total       ${total.toLocaleString('en-US').padStart(12)} events  ${seconds.toFixed(2)}s  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${days.length} days, ${from}..${addDays(to, 0)})`);
         }
       } finally {
-        await pool.end();
+        await ctx.close();
       }
     });
 }

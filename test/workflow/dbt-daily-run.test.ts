@@ -86,7 +86,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     return slack.messages().filter((m) => String(m.body.text).includes(runDate));
   }
 
-  const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'run' ? MODELS : TESTS });
+  const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS });
 
   it('retries an infrastructure failure 3 times, 5 minutes apart, then sends exactly one alert', async () => {
     const runDate = '2026-10-01';
@@ -95,14 +95,14 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const { result: error, dbt } = await withWorker(
       async (inv) => {
         times.push(await env.currentTimeMs());
-        return inv.command === 'run'
+        return inv.command === 'build'
           ? { exitCode: 2, raw: 'Database Error\n  connection to server at "127.0.0.1", port 5432 failed: Connection refused' }
           : { exitCode: 0, nodes: TESTS };
       },
       async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(dbt.invocations.map((i) => i.command)).toEqual(['run', 'run', 'run', 'run']);
+    expect(dbt.invocations.map((i) => i.command)).toEqual(['build', 'build', 'build', 'build']);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     for (const gap of gaps) expect(Math.round(gap / MINUTE)).toBe(5);
 
@@ -111,7 +111,9 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const text = String(messages[0]!.body.text);
     expect(text).toContain(`dbt daily run failed for ${runDate}`);
     expect(text).toContain('DbtConnectionError, after 4 attempts');
-    expect(text).toContain("Reproduce locally: cd dbt && dbt run --select tag:daily_run --vars '{\"run_date\":\"2026-10-01\"}'");
+    expect(text).toContain(
+      "Reproduce locally: cd dbt && dbt build --select tag:daily_run --vars '{\"run_date\":\"2026-10-01\"}' --resource-type seed --resource-type model --profiles-dir .",
+    );
     expect(text).toContain(`${UI}/namespaces/default/workflows/dbt-daily-run-${runDate}/`);
     const { rows } = await db.pool.query('SELECT status, attempts, error_type, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(rows).toEqual([{ status: 'failed', attempts: 4, error_type: 'DbtConnectionError', sla_met: true }]);
@@ -122,7 +124,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     await flinkDone(runDate);
     const { result, dbt } = await withWorker(
       (inv, call) => {
-        if (inv.command === 'run' && call === 1) {
+        if (inv.command === 'build' && call === 1) {
           return {
             exitCode: 1,
             nodes: [
@@ -132,7 +134,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
             ],
           };
         }
-        if (inv.command === 'run') return { exitCode: 0, nodes: MODELS.filter((m) => m.name !== 'stg_ad_events') };
+        if (inv.command === 'build') return { exitCode: 0, nodes: MODELS.filter((m) => m.name !== 'stg_ad_events') };
         return { exitCode: 0, nodes: TESTS };
       },
       async (tq) => (await start(tq, { runDate })).result(),
@@ -168,7 +170,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     await flinkDone(runDate);
     const { result: error, dbt } = await withWorker(
       (inv) =>
-        inv.command === 'run'
+        inv.command === 'build'
           ? { exitCode: 0, nodes: MODELS }
           : {
               exitCode: 1,
@@ -180,7 +182,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
       async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(dbt.invocations.map((i) => i.command)).toEqual(['run', 'test']);
+    expect(dbt.invocations.map((i) => i.command)).toEqual(['build', 'test']);
     const text = String(messagesAbout(runDate)[0]!.body.text);
     expect(messagesAbout(runDate)).toHaveLength(1);
     expect(text).toContain('DbtTestFailure, not retried');
@@ -193,7 +195,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     await flinkDone(runDate);
     const { result } = await withWorker(
       (inv) =>
-        inv.command === 'run'
+        inv.command === 'build'
           ? { exitCode: 0, nodes: MODELS }
           : { exitCode: 0, nodes: [{ name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 3, message: 'Got 3 results' }] },
       async (tq) => (await start(tq, { runDate })).result(),
@@ -292,8 +294,8 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const blocked = new Promise<void>((r) => (release = r));
     const { result } = await withWorker(
       async (inv, call) => {
-        if (inv.command === 'run' && call === 1) await blocked;
-        return { exitCode: 0, nodes: inv.command === 'run' ? MODELS : TESTS };
+        if (inv.command === 'build' && call === 1) await blocked;
+        return { exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS };
       },
       async (tq) => {
         const handle = await start(tq, { runDate });

@@ -1,0 +1,73 @@
+// What CLI commands share: the configuration, and connections made on first use, each failing
+// with a message that says how to fix it.
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { loadConfig, type Config } from '../config';
+import { addDays } from '../dates';
+import { BootstrapError, UsageError } from '../errors';
+import { createLogger, type Logger } from '../logger';
+import { resolveDatabaseUrl } from '../stack/postgres';
+
+export interface CliContext {
+  config: Config;
+  log: Logger;
+  temporal(): Promise<Client>;
+  pool(): Promise<pg.Pool>;
+  close(): Promise<void>;
+}
+
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+}
+
+export function createCliContext(): CliContext {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'roas');
+  let connection: Connection | undefined;
+  let pool: pg.Pool | undefined;
+  return {
+    config,
+    log,
+    async temporal() {
+      if (!connection) {
+        const address = temporalAddress(config);
+        try {
+          connection = await Connection.connect({ address, connectTimeout: 5_000 });
+          await connection.workflowService.getSystemInfo({});
+        } catch {
+          connection = undefined;
+          throw new BootstrapError(
+            `Temporal is not reachable at ${address}: start the stack with \`npm start\`, or set TEMPORAL_ADDRESS to your server.`,
+          );
+        }
+      }
+      return new Client({ connection, namespace: config.temporal.namespace });
+    },
+    async pool() {
+      if (!pool) {
+        pool = new pg.Pool({ connectionString: await resolveDatabaseUrl(config, log), max: 2, application_name: 'roas-cli' });
+        try {
+          await pool.query('SELECT 1');
+        } catch (err) {
+          await pool.end().catch(() => {});
+          pool = undefined;
+          throw new BootstrapError(`PostgreSQL is not reachable: ${(err as Error).message}. Start the stack with \`npm start\` or fix DATABASE_URL.`);
+        }
+      }
+      return pool;
+    },
+    async close() {
+      await pool?.end();
+      await connection?.close();
+    },
+  };
+}
+
+/** A run date must be a day that has ended (UTC): yesterday or earlier. */
+export function requireEndedDay(date: string, today = new Date().toISOString().slice(0, 10)): string {
+  const yesterday = addDays(today, -1);
+  if (date > yesterday) {
+    throw new UsageError(`${date} has not ended yet (UTC): a run processes a finished day, ${yesterday} or earlier.`);
+  }
+  return date;
+}

@@ -1,0 +1,84 @@
+import { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startDbtDailyRun } from '../client/runs';
+import { parseRunDate } from '../dates';
+import { UsageError } from '../errors';
+import { progressQuery } from '../../workflows/signals';
+import type { DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
+import { requireEndedDay, type CliContext } from './context';
+
+const PIPELINES = ['dbt'] as const;
+
+export function runCommand(context: () => CliContext): Command {
+  return new Command('run')
+    .description('Start a pipeline for one date now (a manual trigger). The same date never runs twice at once.')
+    .argument('<pipeline>', `the pipeline: ${PIPELINES.join(', ')} (the 00:00 UTC dbt run + test)`)
+    .requiredOption('-d, --date <YYYY-MM-DD>', 'the UTC day to process')
+    .option('--force', 'run even if the date already succeeded', false)
+    .option('--wait', 'follow the run: step, dbt nodes done / total, elapsed; exit 1 if it fails', false)
+    .addHelpText('after', '\nExamples:\n  roas run dbt --date 2026-11-27 --wait\n  roas run dbt --date 2026-11-27 --force')
+    .action(async (pipeline: string, opts: { date: string; force: boolean; wait: boolean }) => {
+      if (!(PIPELINES as readonly string[]).includes(pipeline)) {
+        throw new UsageError(`unknown pipeline "${pipeline}": choose one of ${PIPELINES.join(', ')}`);
+      }
+      const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
+      const ctx = context();
+      try {
+        const client = await ctx.temporal();
+        const handle = await startDbtDailyRun(client, ctx.config, runDate, { force: opts.force, trigger: 'manual' });
+        const link = `${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${handle.workflowId}`;
+        console.log(`started ${handle.workflowId}\n  ${link}`);
+        if (!opts.wait) return;
+        const result = await follow(handle.query.bind(handle), handle.result(), Date.now());
+        printResult(result);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) {
+          const cause = (err.cause?.cause ?? err.cause) as Error | undefined;
+          console.error(`failed: ${cause?.message ?? err.message}`);
+          process.exitCode = 1;
+          return;
+        }
+        throw err;
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+/** Prints a line whenever the run's progress changes, until it ends. */
+async function follow(
+  query: (q: typeof progressQuery) => Promise<DbtDailyRunProgress>,
+  result: Promise<DbtDailyRunResult>,
+  startedMs: number,
+): Promise<DbtDailyRunResult> {
+  let done = false;
+  let last = '';
+  const finished = result.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    const p = await query(progressQuery).catch(() => undefined);
+    if (p) {
+      const nodes = p.nodesTotal ? ` ${p.nodesDone}/${p.nodesTotal} nodes` : '';
+      const attempt = p.attempt > 1 ? ` (attempt ${p.attempt})` : '';
+      const failures = p.failures.length ? `, failures: ${p.failures.join(', ')}` : '';
+      const line = `${p.step}${nodes}${attempt}${failures}${p.slaMissed ? ', SLA missed' : ''}`;
+      if (line !== last) console.log(`  [${((Date.now() - startedMs) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+      last = line;
+    }
+    await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
+  }
+  return finished;
+}
+
+function printResult(r: DbtDailyRunResult): void {
+  if (r.status === 'skipped') {
+    console.log(`skipped: ${r.reason ?? ''}`);
+    return;
+  }
+  console.log(`${r.status}: ${r.runDate}, SLA ${r.slaMet ? 'met' : 'MISSED'}`);
+  for (const s of r.steps) {
+    console.log(`  dbt ${s.step}: ${s.nodes.length} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${s.targetPath}`);
+  }
+  for (const w of r.warnings) console.log(`  warning: ${w.name} (${w.failures ?? '?'} rows): ${w.message ?? ''}`);
+}

@@ -1,0 +1,169 @@
+// dbtDailyRun on the real stack: the dev server, the project's worker with its real activities,
+// real dbt, real PostgreSQL, and the real Slack client talking to a local Slack stand-in.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDbtDailyRun } from '../../src/client/runs';
+import type { Config } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
+import { loadDay } from '../../src/generator/load';
+import { createLogger } from '../../src/logger';
+import { LocalCluster } from '../../src/stack/postgres';
+import { ephemeralPort } from '../../src/stack/ports';
+import { createRoasWorker } from '../../src/worker';
+import { progressQuery } from '../../workflows/signals';
+import { testConfig } from '../helpers/config';
+import { useTestDatabase } from '../helpers/db';
+import { startFakeSlack } from '../helpers/slack';
+import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+
+describe('dbtDailyRun on the real stack', () => {
+  const db = useTestDatabase(import.meta.url);
+  let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+  let config: Config;
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-daily-artifacts-'));
+
+  beforeAll(async () => {
+    temporal = await connectDevServer();
+    slack = await startFakeSlack();
+    config = testConfig({
+      DBT_ARTIFACTS_DIR: artifactsDir,
+      SLACK_BOT_TOKEN: 'xoxb-real-client-test',
+      SLACK_API_URL: slack.url,
+      ROAS_RETRY_INTERVAL: '3s',
+    });
+  });
+  afterAll(async () => {
+    await temporal?.close();
+    await slack?.close();
+  });
+
+  async function withWorker<T>(databaseUrl: string, body: (taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = uniqueTaskQueue('daily-real');
+    const { worker, close } = await createRoasWorker({
+      config,
+      connection: temporal.nativeConnection,
+      databaseUrl,
+      dbtBin: inject('dbtBin'),
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      log: createLogger('silent'),
+    });
+    try {
+      return await worker.runUntil(body(taskQueue));
+    } finally {
+      await close();
+    }
+  }
+
+  it('generated day → flink-complete → dbt run and test succeed and analytics is populated', async () => {
+    const runDate = '2026-09-01';
+    await loadDay(db.pool, { date: runDate, events: 30_000, seed: 3 });
+    const result = await withWorker(db.url, async (taskQueue) => {
+      const handle = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue, trigger: 'manual' });
+      for (let i = 0; i < 200 && (await handle.query(progressQuery)).step !== 'waiting-for-flink'; i++) await new Promise((r) => setTimeout(r, 50));
+      // The Flink hook: record the day, then wake the waiting gate.
+      const record = await recordFlinkComplete(db.pool, { runDate });
+      expect(record).toMatchObject({ inserted: true, rowCount: 30_000 });
+      expect(await signalFlinkGate(temporal.client, runDate)).toBe(true);
+      return handle.result();
+    });
+    expect(result).toMatchObject({ runDate, status: 'succeeded', slaMet: true });
+    const build = result.steps.find((s) => s.step === 'run')!;
+    const test = result.steps.find((s) => s.step === 'test')!;
+    expect(build.nodes.map((n) => n.name).sort()).toEqual(['campaigns', 'fct_daily_metrics', 'fx_rates', 'int_hourly_agg', 'stg_ad_events']);
+    expect(test.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThanOrEqual(17);
+    expect(test.nodes.every((n) => n.status === 'pass')).toBe(true);
+
+    const { rows } = await db.pool.query<{ campaigns: number; events: string }>(
+      'SELECT count(*)::int AS campaigns, sum(impressions + clicks + conversions)::text AS events FROM analytics.fct_daily_metrics WHERE metric_date = $1',
+      [runDate],
+    );
+    expect(rows[0]).toEqual({ campaigns: 50, events: '30000' });
+    const ledger = await db.pool.query('SELECT status, attempts, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
+    expect(ledger.rows).toEqual([{ status: 'succeeded', attempts: 1, sla_met: true }]);
+    expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
+  });
+
+  it('an injected data defect fails the run with one Slack message naming the test', async () => {
+    const runDate = '2026-09-02';
+    await loadDay(db.pool, { date: runDate, events: 30_000, seed: 4, defects: ['negative-cost'] });
+    await recordFlinkComplete(db.pool, { runDate });
+    const error = await withWorker(db.url, async (taskQueue) =>
+      (await startDbtDailyRun(temporal.client, config, runDate, { taskQueue })).result().catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const messages = slack.messages().filter((m) => String(m.body.text).includes(runDate));
+    expect(messages).toHaveLength(1);
+    const text = String(messages[0]!.body.text);
+    expect(messages[0]!.token).toBe('xoxb-real-client-test');
+    expect(text).toContain('stg_ad_events_amounts_not_negative [fail]');
+    expect(text).toMatch(/\(\d+ failing rows\)/);
+    expect(text).toContain('DbtTestFailure, not retried');
+    expect(text).toContain('Reproduce locally: cd dbt && dbt test');
+  });
+
+  it('PostgreSQL stopped during a run and started again: the step is retried and the run succeeds', async () => {
+    // A cluster of its own, so stopping it does not disturb the other test files.
+    const localDir = mkdtempSync(path.join(os.tmpdir(), 'roas-pg-outage-'));
+    chmodSync(localDir, 0o755);
+    const clusterConfig = testConfig({ ROAS_LOCAL_DIR: localDir, ROAS_PG_PORT: String(await ephemeralPort()) });
+    const cluster = new LocalCluster(clusterConfig, createLogger('silent'));
+    const handle = await cluster.start();
+    const adminUrl = handle.url.replace(/\/marketing_roas$/, '/postgres');
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query('CREATE DATABASE marketing_roas');
+    await admin.end();
+    await migrate(handle.url);
+    const pool = new pg.Pool({ connectionString: handle.url, max: 2 });
+    pool.on('error', () => {});
+    const runDate = '2026-09-03';
+    try {
+      await loadDay(pool, { date: runDate, events: 1_000_000, seed: 5 });
+      await recordFlinkComplete(pool, { runDate });
+      await pool.end();
+      const result = await withWorker(handle.url, async (taskQueue) => {
+        const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+        // Wait until dbt is executing SQL (its sessions carry the run's application_name), then
+        // take the server away under it.
+        const watcher = new pg.Client({ connectionString: handle.url });
+        await watcher.connect();
+        let busy = 0;
+        for (let i = 0; i < 1200 && busy === 0; i++) {
+          const { rows } = await watcher.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+            [`roas-${runDate}-run-a1`],
+          );
+          busy = rows[0]!.n;
+          if (!busy) await new Promise((r) => setTimeout(r, 25));
+        }
+        await watcher.end();
+        expect(busy).toBeGreaterThan(0);
+        await handle.stop();
+        await new Promise((r) => setTimeout(r, 1_000));
+        await cluster.start();
+        return run.result();
+      });
+      expect(result.status).toBe('succeeded');
+      expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+      const check = new pg.Client({ connectionString: handle.url });
+      await check.connect();
+      const { rows } = await check.query<{ events: string }>(
+        'SELECT sum(impressions + clicks + conversions)::text AS events FROM analytics.fct_daily_metrics WHERE metric_date = $1',
+        [runDate],
+      );
+      await check.end();
+      expect(rows[0]!.events).toBe('1000000');
+      expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
+    } finally {
+      await handle.stop();
+      rmSync(localDir, { recursive: true, force: true });
+    }
+  });
+});
