@@ -1,0 +1,75 @@
+// The `roas` command spawned as a user runs it: bad input is refused with exit code 2 before
+// anything starts; unreachable servers exit 1 with the fix; flink-complete is idempotent.
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config';
+import { addDays } from '../../src/dates';
+import { ephemeralPort } from '../../src/stack/ports';
+import { useTestDatabase } from '../helpers/db';
+
+const roas = path.join(PROJECT_ROOT, 'bin', 'roas');
+
+describe('roas CLI', () => {
+  const db = useTestDatabase(import.meta.url);
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    execa(roas, args, {
+      reject: false,
+      timeout: 60_000,
+      env: { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'warn', ...env },
+    });
+
+  it.each([
+    [['run', 'dbt', '--date', '2026-13-01'], 'does not exist in the calendar'],
+    [['run', 'dbt', '--date', '27/11/2026'], 'write it as YYYY-MM-DD'],
+    [['run', 'airflow', '--date', '2026-11-01'], 'unknown pipeline "airflow"'],
+    [['run', 'dbt', '--date', new Date().toISOString().slice(0, 10)], 'has not ended yet'],
+    [['run', 'dbt'], "required option '-d, --date <YYYY-MM-DD>' not specified"],
+    [['flink-complete', '--date', '2026-11-01', '--row-count', '-5'], '--row-count must be a whole number'],
+    [['flink-complete', '--date', '2026-11-01', '--watermark', 'soon'], '--watermark "soon" is not a timestamp'],
+    [['generate-events', '--date', '2026-11-05', '--to', '2026-11-01'], 'is before --date'],
+    [['generate-events', '--date', '2026-11-05', '--defect', 'gremlins'], 'unknown defect "gremlins"'],
+    [['no-such-command'], "unknown command 'no-such-command'"],
+  ])('roas %j exits 2 and says what is wrong', async (args, message) => {
+    const r = await run(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('--help works on every command', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help']]) {
+      const r = await run(args);
+      expect(r.exitCode, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('Usage: roas');
+    }
+  });
+
+  it('flink-complete records the day once; repeating it changes nothing', async () => {
+    const first = await run(['flink-complete', '--date', '2026-11-01', '--row-count', '1234', '--job-id', 'flink-42']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toContain('recorded: 2026-11-01 complete (1,234 events)');
+    expect(first.stdout).toContain('no run is waiting for 2026-11-01');
+    const again = await run(['flink-complete', '--date', '2026-11-01', '--row-count', '999']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('already recorded');
+    const { rows } = await db.pool.query("SELECT row_count::int AS n, job_id FROM realtime.flink_batches WHERE run_date = '2026-11-01'");
+    expect(rows).toEqual([{ n: 1234, job_id: 'flink-42' }]);
+  });
+
+  it('an unreachable Temporal server: exit 1 with the fix, and no run recorded', async () => {
+    const port = await ephemeralPort();
+    const r = await run(['run', 'dbt', '--date', addDays(new Date().toISOString().slice(0, 10), -2)], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`Temporal is not reachable at 127.0.0.1:${port}`);
+    expect(r.stderr).toContain('npm start');
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orchestrator.pipeline_runs');
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('an unreachable PostgreSQL: exit 1 with the fix', async () => {
+    const port = await ephemeralPort();
+    const r = await run(['flink-complete', '--date', '2026-11-02'], { DATABASE_URL: `postgres://roas@127.0.0.1:${port}/marketing_roas` });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('PostgreSQL is not reachable');
+  });
+});
