@@ -2,21 +2,15 @@
 // realtime (and analytics), then again after N more days were loaded and run, at the same
 // events per day. Prints a table and writes bench/results/dbt-history.json.
 //   npm run bench:dbt-history -- --events 1000000 --days 30
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import pg from 'pg';
 import { createDbtRunner } from '../activities/dbt/runner';
 import { readRunResults } from '../activities/dbt/run-results';
 import { exitOnError } from '../src/cli-errors';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
+import { PROJECT_ROOT } from '../src/config';
 import { addDays } from '../src/dates';
-import { migrate } from '../src/db/migrate';
-import { withDatabase } from '../src/db/url';
 import { loadDay } from '../src/generator/load';
-import { createLogger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
-import { ensureVenv } from '../src/stack/venv';
+import { benchDatabase, writeResult } from './lib';
 
 async function main(): Promise<void> {
   const opts = new Command('bench:dbt-history')
@@ -24,19 +18,10 @@ async function main(): Promise<void> {
     .addOption(new Option('--days <n>', 'days of history for the second measurement').default(30).argParser(Number))
     .parse()
     .opts<{ events: number; days: number }>();
-  const config = loadConfig();
-  const log = createLogger('warn', 'bench');
-  const tools = await ensureVenv(config, log);
-  const postgres = await startPostgres(config, log);
-  const dbName = `roas_bench_history_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: withDatabase(postgres.url, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = withDatabase(postgres.url, dbName);
-  await migrate(url);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const bench = await benchDatabase('history');
+  const { config, tools, url, pool } = bench;
   const runner = createDbtRunner({ dbtBin: tools.dbt, projectDir: path.join(PROJECT_ROOT, 'dbt'), databaseUrl: url, threads: config.dbt.threads });
-  const artifacts = path.join(config.localDir, 'bench', dbName);
+  const artifacts = path.join(config.localDir, 'bench', bench.name);
 
   const dbtRun = async (date: string, label: string) => {
     const targetPath = path.join(artifacts, `${date}-${label}`);
@@ -79,14 +64,9 @@ async function main(): Promise<void> {
     console.log(`1 day                           | ${oneDay.wallSeconds.toFixed(2).padStart(8)} | ${oneDay.modelSeconds.toFixed(2).padStart(10)}`);
     console.log(`${String(opts.days + 1).padEnd(2)} days                         | ${manyDays.wallSeconds.toFixed(2).padStart(8)} | ${manyDays.modelSeconds.toFixed(2).padStart(10)}`);
     console.log(`ratio ${result.ratio.toFixed(2)} (1.00 = flat)`);
-    const out = path.join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(path.join(out, 'dbt-history.json'), JSON.stringify(result, null, 2) + '\n');
+    writeResult('dbt-history.json', result);
   } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-    await postgres.stop();
+    await bench.drop();
   }
 }
 

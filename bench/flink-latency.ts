@@ -5,34 +5,22 @@
 //  - orchestration overhead of a whole run: workflow start to result, minus dbt's own process time.
 // Real parts: a Temporal dev server, the project's worker and activities, PostgreSQL, dbt.
 //   npm run bench:flink-latency -- --runs 10 --events 20000
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Command, Option } from 'commander';
-import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, type DbtRunner } from '../activities/dbt/runner';
 import { exitOnError } from '../src/cli-errors';
 import { startDbtDailyRun } from '../src/client/runs';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { addDays } from '../src/dates';
-import { migrate } from '../src/db/migrate';
-import { withDatabase } from '../src/db/url';
 import { recordFlinkComplete, signalFlinkGate } from '../src/flink-complete';
 import { loadDay } from '../src/generator/load';
-import { createLogger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
+import { benchDatabase, percentile, writeResult } from './lib';
 import { ephemeralPort } from '../src/stack/ports';
 import { spawnDevServer } from '../src/stack/temporal';
-import { ensureVenv } from '../src/stack/venv';
 import { WORKFLOWS_PATH } from '../src/worker';
 import { dbtProgressSignal, progressQuery } from '../workflows/signals';
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 
 async function main(): Promise<void> {
   const { runs, events } = new Command('bench:flink-latency')
@@ -41,17 +29,8 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ runs: number; events: number }>();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig({ LOG_LEVEL: 'warn' });
-  const log = createLogger('silent');
-  const tools = await ensureVenv(config, log);
-  const postgres = await startPostgres(config, log);
-  const dbName = `roas_bench_latency_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: withDatabase(postgres.url, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = withDatabase(postgres.url, dbName);
-  await migrate(url);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const bench = await benchDatabase('latency', 4);
+  const { config, log, tools, url, pool } = bench;
   const port = await ephemeralPort();
   const server = await spawnDevServer({ binary: tools.temporal, port, logFile: path.join(config.localDir, 'bench', 'temporal.log') });
   const address = `127.0.0.1:${port}`;
@@ -75,7 +54,7 @@ async function main(): Promise<void> {
     workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
     activities: createActivities({
       runner,
-      artifactsDir: path.join(config.localDir, 'bench', dbName),
+      artifactsDir: path.join(config.localDir, 'bench', bench.name),
       pool,
       slack: undefined,
       channel: '#bench',
@@ -112,10 +91,7 @@ async function main(): Promise<void> {
     await native.close();
     await connection.close();
     await server.stop();
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-    await postgres.stop();
+    await bench.drop();
   }
   const overheadMs = overheads.map((o) => o.wallMs - o.dbtMs);
   const result = {
@@ -132,9 +108,7 @@ async function main(): Promise<void> {
   console.log(
     `whole run after the hook: p50 ${percentile(overheads.map((o) => o.wallMs), 50)} ms, of which dbt processes p50 ${percentile(overheads.map((o) => o.dbtMs), 50)} ms; orchestration overhead p50 ${result.overheadMs.p50} ms, p95 ${result.overheadMs.p95} ms`,
   );
-  const out = path.join(PROJECT_ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'flink-latency.json'), JSON.stringify(result, null, 2) + '\n');
+  writeResult('flink-latency.json', result);
 }
 
 main().catch(exitOnError);

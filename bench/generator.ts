@@ -1,19 +1,12 @@
 // Throughput of the Flink stand-in: generating CSV in memory, and generating + COPY into
 // PostgreSQL (one day's partition, one transaction). Prints a table and writes
 // bench/results/generator.json.   npm run bench:generator -- --events 1000000
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import pg from 'pg';
 import { exitOnError } from '../src/cli-errors';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
-import { migrate } from '../src/db/migrate';
-import { withDatabase } from '../src/db/url';
 import { loadCampaigns } from '../src/generator/campaigns';
 import { generateDayCsv } from '../src/generator/events';
 import { loadDay } from '../src/generator/load';
-import { createLogger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
+import { benchDatabase, writeResult } from './lib';
 
 async function main(): Promise<void> {
   const { events, repeat } = new Command('bench:generator')
@@ -21,15 +14,8 @@ async function main(): Promise<void> {
     .addOption(new Option('--repeat <n>', 'runs of each kind').default(3).argParser(Number))
     .parse()
     .opts<{ events: number; repeat: number }>();
-  const config = loadConfig();
-  const postgres = await startPostgres(config, createLogger('warn', 'bench'));
-  const dbName = `roas_bench_generator_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: withDatabase(postgres.url, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = withDatabase(postgres.url, dbName);
-  await migrate(url);
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const bench = await benchDatabase('generator', 1);
+  const { pool } = bench;
   const campaigns = loadCampaigns();
   const memory: number[] = [];
   const copy: number[] = [];
@@ -44,10 +30,7 @@ async function main(): Promise<void> {
       copy.push(loaded.eventsPerSecond);
     }
   } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-    await postgres.stop();
+    await bench.drop();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(11);
@@ -55,12 +38,7 @@ async function main(): Promise<void> {
   console.log(`CSV in memory          | ${fmt(median(memory))} | ${fmt(Math.min(...memory))} | ${fmt(Math.max(...memory))}`);
   console.log(`CSV + COPY + ANALYZE   | ${fmt(median(copy))} | ${fmt(Math.min(...copy))} | ${fmt(Math.max(...copy))}`);
   console.log('target: 200,000 events/s with COPY');
-  const out = path.join(PROJECT_ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    path.join(out, 'generator.json'),
-    JSON.stringify({ benchmark: 'generator throughput', date: new Date().toISOString(), events, repeat, inMemory: memory, withCopy: copy }, null, 2) + '\n',
-  );
+  writeResult('generator.json', { benchmark: 'generator throughput', date: new Date().toISOString(), events, repeat, inMemory: memory, withCopy: copy });
 }
 
 main().catch(exitOnError);
