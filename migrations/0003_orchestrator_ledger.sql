@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS orchestrator.pipeline_runs (
   run_id        text        NOT NULL,
   pipeline      text        NOT NULL CHECK (pipeline IN ('dbt_daily_run', 'daily_etl')),
   run_date      date        NOT NULL,
-  status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
+  status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'skipped')),
   trigger       text        NOT NULL DEFAULT 'manual',
   scheduled_at  timestamptz,
   started_at    timestamptz NOT NULL DEFAULT now(),

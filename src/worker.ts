@@ -75,6 +75,10 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     activities,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '30 seconds',
+    // Heartbeats carry cancellation back to a running dbt step: send them often enough that a
+    // cancelled run stops its dbt within seconds, not the default 30-60 s.
+    maxHeartbeatThrottleInterval: '5 seconds',
+    defaultHeartbeatThrottleInterval: '5 seconds',
   });
   return { worker, pool, close: () => pool.end() };
 }

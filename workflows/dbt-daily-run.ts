@@ -168,6 +168,15 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   } catch (err) {
     slaScope.cancel();
     await slaTimer;
+    if (isCancellation(err)) {
+      // Cancelled by an operator: no alert; the ledger says so. Activities in a cancelled scope
+      // would be cancelled at once, hence the non-cancellable scope.
+      progress.step = 'cancelled';
+      await CancellationScope.nonCancellable(() =>
+        updateRun({ workflowId: info.workflowId, runId: info.runId, status: 'cancelled', currentStep: 'cancelled', summary: summaryOf(steps), finished: true }),
+      );
+      throw err;
+    }
     progress.step = 'failed';
     const explained = explainFailure(err, input.runDate);
     // The gate raises its own alert at its deadline; everything else alerts here, once.

@@ -71,7 +71,7 @@ export interface DbtDailyRunInput {
   namespace?: string;
 }
 
-export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'succeeded' | 'failed' | 'skipped';
+export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface DbtProgress {
   step: DbtStep;
@@ -131,7 +131,7 @@ export interface LedgerStart {
 export interface LedgerUpdate {
   workflowId: string;
   runId: string;
-  status?: 'running' | 'succeeded' | 'failed' | 'skipped';
+  status?: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
   currentStep?: string;
   attempts?: number;
   slaMet?: boolean | null;

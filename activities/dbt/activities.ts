@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import {
   DBT_MODEL_ERROR,
   DBT_NOTHING_SELECTED,
@@ -151,7 +151,9 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         warnings: nodes.filter((n) => n.status === 'warn'),
       };
 
-      if (result.cancelled) throw ApplicationFailure.retryable(`dbt ${input.step} was cancelled`, 'DbtCancelled');
+      if (result.cancelled || ctx.cancellationSignal.aborted) {
+        throw new CancelledFailure(`dbt ${input.step} for ${input.runDate} was cancelled; its process and queries were stopped`);
+      }
       const nothingSelected = result.notable.some((e) => e.name === 'NothingToDo' || e.name === 'NoNodesForSelectionCriteria');
       if (result.exitCode === 0 && (nothingSelected || ranNodes.length === 0)) {
         throw failure(DBT_NOTHING_SELECTED, `dbt ${input.step} --select ${select.join(' ')} matched no node`, {

@@ -78,7 +78,9 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
       reject: false,
       cwd: opts.projectDir,
       cancelSignal: invocation.signal,
-      // The whole tree goes when we go: dbt is a Python process that may have threads holding queries.
+      // On cancellation dbt gets SIGINT first, which makes it cancel its open queries itself,
+      // then SIGKILL after 5 s. `cleanup` kills it too if the worker process exits.
+      killSignal: 'SIGINT',
       cleanup: true,
       forceKillAfterDelay: 5_000,
       env: {

@@ -3,7 +3,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
@@ -106,6 +107,40 @@ describe('dbtDailyRun on the real stack', () => {
     expect(text).toMatch(/\(\d+ failing rows\)/);
     expect(text).toContain('DbtTestFailure, not retried');
     expect(text).toContain('Reproduce locally: cd dbt && dbt test');
+  });
+
+  it('cancelling a run stops its dbt process and its queries, and records it as cancelled', async () => {
+    const runDate = '2026-09-04';
+    await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 6 });
+    await recordFlinkComplete(db.pool, { runDate });
+    const applicationName = `roas-${runDate}-run-a1`;
+    const activeQueries = async () =>
+      (
+        await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [
+          applicationName,
+        ])
+      ).rows[0]!.n;
+    const dbtProcesses = async () => {
+      const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+      return ps.stdout.split('\n').filter((l) => l.includes(`${runDate}/run/attempt-1`)).length;
+    };
+    const error = await withWorker(db.url, async (taskQueue) => {
+      const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+      for (let i = 0; i < 1200 && (await activeQueries()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await dbtProcesses()).toBeGreaterThan(0);
+      await run.cancel();
+      const e = await run.result().catch((err: unknown) => err);
+      // Let the worker finish the activity's clean-up before it shuts down.
+      for (let i = 0; i < 200 && ((await dbtProcesses()) > 0 || (await activeQueries()) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+      return e;
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await dbtProcesses()).toBe(0);
+    expect(await activeQueries()).toBe(0);
+    const ledger = await db.pool.query('SELECT status FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
+    expect(ledger.rows).toEqual([{ status: 'cancelled' }]);
+    expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
   });
 
   it('PostgreSQL stopped during a run and started again: the step is retried and the run succeeds', async () => {
