@@ -2,15 +2,17 @@
 // so tests hand in real or test-double runners without module mocking.
 import { createAlertActivities, type AlertDeps } from './alerts';
 import { createDbtActivities, type DbtActivityDeps } from './dbt/activities';
+import { createEtlActivities, type EtlDeps } from './etl/activities';
 import { createLedgerActivities } from './ledger';
 
-export type ActivityDeps = DbtActivityDeps & AlertDeps;
+export type ActivityDeps = DbtActivityDeps & AlertDeps & EtlDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDbtActivities(deps),
     ...createLedgerActivities(deps),
     ...createAlertActivities(deps),
+    ...createEtlActivities(deps),
   };
 }
 

@@ -11,6 +11,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { Command, Option } from 'commander';
 import { createActivities } from '../activities';
 import { createDbtRunner, type DbtRunner } from '../activities/dbt/runner';
+import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { exitOnError } from '../src/cli-errors';
 import { startDbtDailyRun } from '../src/client/runs';
 import { addDays } from '../src/dates';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       channel: '#bench',
       log,
       reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
+      reportsDir: path.join(config.localDir, 'bench', bench.name, 'reports'),
+      workflowStatus: temporalWorkflowStatus(client),
     }),
   });
   const latencies: number[] = [];

@@ -66,6 +66,7 @@ const schema = z.object({
   ),
   TEMPORAL_TASK_QUEUE: optional(z.string().min(1)).default('marketing-roas'),
   TEMPORAL_UI_URL: optional(z.url({ error: 'expects a URL such as http://localhost:8233' })),
+  ROAS_REPORTS_DIR: optional(z.string()),
   DBT_PROJECT_DIR: optional(z.string()),
   DBT_ARTIFACTS_DIR: optional(z.string()),
   DBT_THREADS: optional(z.coerce.number().int().min(1, 'expects at least 1').max(64, 'expects at most 64')).default(4),
@@ -105,6 +106,8 @@ export interface Config {
     artifactsDir: string;
     threads: number;
   };
+  /** Where the daily ETL writes <date>/index.html and its CSV files. */
+  reportsDir: string;
   retry: {
     intervalMs: number;
     maximumAttempts: number;
@@ -155,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       artifactsDir: path.resolve(root, v.DBT_ARTIFACTS_DIR ?? path.join(localDir, 'dbt-artifacts')),
       threads: v.DBT_THREADS,
     },
+    reportsDir: path.resolve(root, v.ROAS_REPORTS_DIR ?? 'reports'),
     retry: { intervalMs: v.ROAS_RETRY_INTERVAL, maximumAttempts: v.ROAS_RETRY_ATTEMPTS },
     slack: { token: v.SLACK_BOT_TOKEN, channel: v.SLACK_CHANNEL, apiUrl: v.SLACK_API_URL },
     logLevel: v.LOG_LEVEL,

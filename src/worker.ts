@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner } from '../activities/dbt/runner';
+import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -64,6 +65,8 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
       return rowCount ?? 0;
     },
     pool,
+    reportsDir: config.reportsDir,
+    workflowStatus: temporalWorkflowStatus(client),
     slack: slackClient(config),
     channel: config.slack.channel,
     log,

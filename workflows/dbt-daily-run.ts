@@ -7,6 +7,7 @@ import {
   CancellationScope,
   ChildWorkflowFailure,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
@@ -17,7 +18,7 @@ import {
 import type { Activities } from '../activities';
 import { flinkGate } from './flink-gate';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions } from './policies';
-import { dbtProgressSignal, progressQuery, workflowIds } from './signals';
+import { dbtProgressSignal, dbtRunFinishedSignal, progressQuery, workflowIds } from './signals';
 import type {
   DbtDailyRunInput,
   DbtDailyRunProgress,
@@ -156,6 +157,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       summary: summaryOf(steps),
       finished: true,
     });
+    await notifyEtl(input.runDate, true);
     return {
       runDate: input.runDate,
       status: 'succeeded',
@@ -203,7 +205,17 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       summary: summaryOf(steps),
       finished: true,
     });
+    await notifyEtl(input.runDate, false);
     throw err;
+  }
+}
+
+/** Wakes the date's daily ETL if it is waiting for this run; nobody waiting is fine. */
+async function notifyEtl(runDate: string, succeeded: boolean): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(workflowIds.dailyEtl(runDate)).signal(dbtRunFinishedSignal, { runDate, succeeded });
+  } catch {
+    // No ETL of that date is running: it will read the ledger when it starts.
   }
 }
 

@@ -2,3 +2,4 @@
 export { dbtConnectionCheck } from './dbt-connection-check';
 export { dbtDailyRun } from './dbt-daily-run';
 export { flinkGate } from './flink-gate';
+export { dailyEtl } from './daily-etl';

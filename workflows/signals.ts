@@ -13,6 +13,9 @@ export const dbtProgressSignal = defineSignal<[DbtProgress]>('dbtProgress');
 
 export const progressQuery = defineQuery<DbtDailyRunProgress>('progress');
 
+/** Sent by dbtDailyRun to the date's daily ETL (if one is waiting) when it finishes. */
+export const dbtRunFinishedSignal = defineSignal<[{ runDate: string; succeeded: boolean }]>('dbtRunFinished');
+
 export const workflowIds = {
   dbtDailyRun: (runDate: string) => `dbt-daily-run-${runDate}`,
   flinkGate: (runDate: string) => `flink-gate-${runDate}`,

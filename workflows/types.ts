@@ -72,6 +72,7 @@ export interface DbtDailyRunInput {
 }
 
 export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+export type EtlStep = 'starting' | 'waiting-for-dbt-run' | 'validating' | 'dbt-run' | 'dbt-test' | 'generating-report' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface DbtProgress {
   step: DbtStep;
@@ -83,7 +84,7 @@ export interface DbtProgress {
 
 export interface DbtDailyRunProgress {
   runDate: string;
-  step: DbtDailyRunStep;
+  step: DbtDailyRunStep | EtlStep;
   nodesDone: number;
   nodesTotal: number;
   attempt: number;
@@ -139,4 +140,69 @@ export interface LedgerUpdate {
   error?: string | null;
   summary?: Record<string, unknown>;
   finished?: boolean;
+}
+
+// ---- daily ETL -------------------------------------------------------------------------
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface ValidationCheck {
+  name: string;
+  /** The measured value: a count, a rate or a ratio. */
+  value: number;
+  /** The rule it was held against, in words. */
+  threshold: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** Rates are shares of the day's events; a check warns above `warn` and fails above `fail`. */
+export interface ValidationThresholds {
+  /** Day's events against the median of the previous 7 days. */
+  rowCountRatio: { failBelow: number; warnBelow: number; warnAbove: number; failAbove: number };
+  duplicateRate: { warn: number; fail: number };
+  invalidRate: { warn: number; fail: number };
+  lateRate: { warn: number; fail: number };
+  unknownCampaignRate: { warn: number; fail: number };
+  unknownCurrencyRate: { warn: number; fail: number };
+}
+
+export interface DailyEtlInput {
+  runDate: string;
+  scheduledTime?: string;
+  force?: boolean;
+  trigger?: 'schedule' | 'manual' | 'backfill';
+  retry?: import('./policies').RetrySettings;
+  /** How long to wait for the date's dbt run to finish. */
+  waitForDbtRunMs?: number;
+  /** How often to look at the dbt run in case its completion signal was missed. */
+  recheckMs?: number;
+  thresholds?: ValidationThresholds;
+  webUiUrl?: string;
+  namespace?: string;
+}
+
+export type DbtRunState = 'succeeded' | 'running' | 'failed' | 'missing';
+
+export interface ReportSummary {
+  runDate: string;
+  dir: string;
+  htmlPath: string;
+  files: string[];
+  spendKrw: number;
+  revenueKrw: number;
+  roas: number | null;
+  roas7dAvg: number | null;
+  campaigns: number;
+}
+
+export interface DailyEtlResult {
+  runDate: string;
+  status: 'succeeded' | 'skipped';
+  checks: ValidationCheck[];
+  steps: DbtStepResult[];
+  report: ReportSummary | null;
+  startedAt: string;
+  finishedAt: string;
+  reason?: string;
 }

@@ -2,64 +2,31 @@
 // gate, one alert per incident. The dbt process is a test double that writes run_results.json;
 // everything else is real: the activities, PostgreSQL (ledger, alerts, flink_batches) and the
 // @slack/web-api client talking to a local Slack stand-in.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
-import { createLogger } from '../../src/logger';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signalFlinkGate } from '../../src/flink-complete';
 import { dbtDailyRun, flinkGate } from '../../workflows';
-import { dbtProgressSignal, progressQuery, workflowIds } from '../../workflows/signals';
+import { progressQuery, workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunInput } from '../../workflows/types';
-import { useTestDatabase } from '../helpers/db';
-import { fakeDbt, MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
-import { startFakeSlack } from '../helpers/slack';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
+import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
 
 const MINUTE = 60_000;
-const UI = 'http://localhost:8233';
 
 describe('dbtDailyRun (time-skipping server)', () => {
-  const db = useTestDatabase(import.meta.url);
+  const h = usePipelineHarness(import.meta.url);
+  const { db } = h;
+  const withWorker = h.withWorker.bind(h);
+  const flinkDone = h.flinkDone.bind(h);
+  const alertsFor = h.alertsFor.bind(h);
+  const messagesAbout = h.messagesAbout.bind(h);
   let env: TestWorkflowEnvironment;
-  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
-  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-wf-artifacts-'));
-
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    slack = await startFakeSlack();
+  let slack: typeof h.slack;
+  beforeAll(() => {
+    env = h.env;
+    slack = h.slack;
   });
-  afterAll(async () => {
-    await env?.teardown();
-    await slack?.close();
-  });
-
-  /** Runs `body` with a worker whose dbt is the given scenario. */
-  async function withWorker<T>(scenario: Scenario, body: (taskQueue: string) => Promise<T>, opts: { slackEnabled?: boolean } = {}) {
-    const taskQueue = uniqueTaskQueue('daily');
-    const dbt = fakeDbt(scenario);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      activities: createActivities({
-        runner: dbt.runner,
-        artifactsDir,
-        pool: db.pool,
-        slack: opts.slackEnabled === false ? undefined : slack.client(),
-        channel: '#marketing-data-alerts',
-        log: createLogger('silent'),
-        reportProgress: (workflowId, progress) => env.client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
-        progressIntervalMs: 0,
-      }),
-    });
-    const result = await worker.runUntil(body(taskQueue));
-    return { result, dbt };
-  }
 
   function start(taskQueue: string, input: DbtDailyRunInput) {
     return env.client.workflow.start(dbtDailyRun, {
@@ -68,22 +35,6 @@ describe('dbtDailyRun (time-skipping server)', () => {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       args: [{ webUiUrl: UI, namespace: 'default', ...input }],
     });
-  }
-
-  async function flinkDone(runDate: string) {
-    await recordFlinkComplete(db.pool, { runDate, rowCount: 1000 });
-  }
-
-  async function alertsFor(runDate: string) {
-    const { rows } = await db.pool.query<{ kind: string; text: string; delivered: boolean; delivery_error: string | null }>(
-      'SELECT kind, text, delivered, delivery_error FROM orchestrator.alerts WHERE run_date = $1 ORDER BY id',
-      [runDate],
-    );
-    return rows;
-  }
-
-  function messagesAbout(runDate: string) {
-    return slack.messages().filter((m) => String(m.body.text).includes(runDate));
   }
 
   const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS });

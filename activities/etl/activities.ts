@@ -1,0 +1,82 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { WebClient } from '@slack/web-api';
+import type pg from 'pg';
+import type { Logger } from '../../src/logger';
+import { workflowIds } from '../../workflows/signals';
+import type { DbtRunState, ReportSummary, ValidationCheck, ValidationThresholds } from '../../workflows/types';
+import { readReportData } from './report-data';
+import { slackSummary, writeReport } from './report';
+import { validateSourceData } from './validate';
+
+export interface EtlDeps {
+  pool: pg.Pool;
+  reportsDir: string;
+  slack: WebClient | undefined;
+  channel: string;
+  log: Logger;
+  /** Status of a workflow execution by ID (RUNNING, COMPLETED, FAILED…), null when there is none. */
+  workflowStatus: (workflowId: string) => Promise<string | null>;
+}
+
+/** Asks the Temporal server how a workflow stands. */
+export function temporalWorkflowStatus(client: Client) {
+  return async (workflowId: string): Promise<string | null> => {
+    try {
+      return (await client.workflow.getHandle(workflowId).describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  };
+}
+
+export function createEtlActivities(deps: EtlDeps) {
+  return {
+    /** Where the date's dbt run stands: the ledger knows successes; Temporal knows the rest. */
+    async dbtRunState(runDate: string): Promise<{ state: DbtRunState; detail: string }> {
+      const { rows } = await deps.pool.query<{ status: string; error: string | null }>(
+        `SELECT status, error FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1 ORDER BY started_at DESC LIMIT 1`,
+        [runDate],
+      );
+      const latest = rows[0];
+      if (latest?.status === 'succeeded') return { state: 'succeeded', detail: 'the dbt run of the date succeeded' };
+      const succeededBefore = await deps.pool.query(
+        `SELECT 1 FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1 AND status = 'succeeded'`,
+        [runDate],
+      );
+      const status = await deps.workflowStatus(workflowIds.dbtDailyRun(runDate));
+      if (status === 'RUNNING') return { state: 'running', detail: `workflow ${workflowIds.dbtDailyRun(runDate)} is running` };
+      if (succeededBefore.rows.length) return { state: 'succeeded', detail: 'an earlier dbt run of the date succeeded' };
+      if (status === null && !latest) return { state: 'missing', detail: `no dbt run exists for ${runDate}` };
+      return {
+        state: 'failed',
+        detail: `the dbt run of ${runDate} ended ${status?.toLowerCase() ?? latest?.status ?? 'without success'}${latest?.error ? `: ${latest.error}` : ''}`,
+      };
+    },
+
+    async validateSourceData(runDate: string, thresholds: ValidationThresholds): Promise<ValidationCheck[]> {
+      return validateSourceData(deps.pool, runDate, thresholds);
+    },
+
+    async generateReport(runDate: string, checks: ValidationCheck[]): Promise<ReportSummary> {
+      const data = await readReportData(deps.pool, runDate);
+      return writeReport(deps.reportsDir, data, checks, new Date().toISOString());
+    },
+
+    /** The day's numbers to Slack; like alerts, never fails the pipeline. */
+    async postReportSummary(summary: ReportSummary, checks: ValidationCheck[]): Promise<{ sent: boolean; error?: string }> {
+      const { title, lines } = slackSummary(summary, checks);
+      const text = [`*${title}*`, ...lines].join('\n');
+      deps.log.info({ runDate: summary.runDate, report: summary.htmlPath }, text);
+      if (!deps.slack) return { sent: false, error: 'no SLACK_BOT_TOKEN set' };
+      try {
+        await deps.slack.chat.postMessage({ channel: deps.channel, text, unfurl_links: false });
+        return { sent: true };
+      } catch (err) {
+        const e = err as { data?: { error?: string }; message?: string };
+        deps.log.error({ err: e.data?.error ?? e.message }, 'Slack did not take the report summary');
+        return { sent: false, error: e.data?.error ?? e.message ?? String(err) };
+      }
+    },
+  };
+}

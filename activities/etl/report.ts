@@ -1,0 +1,146 @@
+// generate_reports: a self-contained HTML report (inline CSS and SVG charts, opens offline),
+// CSV exports, written atomically under <reportsDir>/<date>/, and the numbers for Slack.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ReportSummary, ValidationCheck } from '../../workflows/types';
+import { renderCharts, type Chart } from './charts';
+import type { ReportData } from './report-data';
+
+const krw = (x: number) => `₩${Math.round(x).toLocaleString('en-US')}`;
+const ratio = (x: number | null, digits = 2) => (x === null || x === undefined ? '–' : x.toFixed(digits));
+const percent = (x: number | null) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)} %`);
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function toCsv(rows: Record<string, unknown>[], columns?: string[]): string {
+  const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
+  const cell = (v: unknown) => {
+    if (v === null || v === undefined) return '';
+    const s = typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : JSON.stringify(v);
+    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Change of the day's ROAS against the 7 days before it, in percent. */
+export function roasChange(data: ReportData): number | null {
+  if (data.totals.roas === null || !data.roas7dAvg) return null;
+  return ((data.totals.roas - data.roas7dAvg) / data.roas7dAvg) * 100;
+}
+
+export function renderHtml(data: ReportData, charts: Chart[], checks: ValidationCheck[], generatedAt: string): string {
+  const change = roasChange(data);
+  const warnings = checks.filter((c) => c.status !== 'pass');
+  const t = data.totals;
+  const rows = data.campaigns
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.campaign_name)}</td><td>${escapeHtml(c.channel)}</td><td>${krw(c.spend_krw)}</td><td>${krw(c.revenue_krw)}</td><td>${ratio(c.roas)}</td><td>${percent(c.ctr)}</td><td>${percent(c.cvr)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Daily ROAS report ${data.runDate}</title>
+<style>
+  body { font-family: Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1240px; color: #222; }
+  h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
+  .kpis { display: flex; gap: 1rem; flex-wrap: wrap; margin: 1.5rem 0; }
+  .kpi { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem 1.2rem; min-width: 150px; }
+  .kpi .label { color: #666; font-size: 0.85rem; } .kpi .value { font-size: 1.5rem; font-weight: bold; }
+  .up { color: #2a9d8f; } .down { color: #e76f51; }
+  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 1.5rem; }
+  figure { margin: 0; border: 1px solid #eee; border-radius: 8px; padding: 0.5rem; }
+  table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin-top: 1rem; }
+  th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.5rem; text-align: right; }
+  th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+  .checks li.warn { color: #b5651d; } .checks li.fail { color: #c0392b; }
+</style>
+</head>
+<body>
+<h1>Daily ROAS report — ${data.runDate}</h1>
+<p class="sub">UTC day ${data.runDate} · ${t.campaigns} campaigns · generated ${escapeHtml(generatedAt)}</p>
+<section class="kpis">
+  <div class="kpi"><div class="label">Spend</div><div class="value" id="kpi-spend">${krw(t.spend_krw)}</div></div>
+  <div class="kpi"><div class="label">Revenue</div><div class="value" id="kpi-revenue">${krw(t.revenue_krw)}</div></div>
+  <div class="kpi"><div class="label">ROAS</div><div class="value" id="kpi-roas">${ratio(t.roas)}</div></div>
+  <div class="kpi"><div class="label">vs 7-day ROAS ${ratio(data.roas7dAvg)}</div><div class="value ${change === null ? '' : change >= 0 ? 'up' : 'down'}">${change === null ? '–' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} %`}</div></div>
+  <div class="kpi"><div class="label">Impressions / clicks / conversions</div><div class="value">${t.impressions.toLocaleString('en-US')} / ${t.clicks.toLocaleString('en-US')} / ${t.conversions.toLocaleString('en-US')}</div></div>
+</section>
+${
+  warnings.length
+    ? `<section><h2>Data quality notes</h2><ul class="checks">${warnings.map((c) => `<li class="${c.status}">${escapeHtml(c.name)}: ${escapeHtml(c.detail)}</li>`).join('')}</ul></section>`
+    : ''
+}
+<section class="charts">
+${charts.map((c) => `<figure id="chart-${c.id}" aria-label="${escapeHtml(c.title)}">${c.svg}</figure>`).join('\n')}
+</section>
+<section>
+<h2>Campaigns</h2>
+<table id="campaigns">
+<thead><tr><th>Campaign</th><th>Channel</th><th>Spend</th><th>Revenue</th><th>ROAS</th><th>CTR</th><th>CVR</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<p class="sub">Amounts in KRW (USD converted at the seed rates). CSV files next to this page: campaigns.csv, channels.csv, hourly.csv, campaign_roas_7d.csv.</p>
+</section>
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes the date's report into a fresh folder, then swaps it in by rename, so a reader sees the
+ * old report or the new one, never half of one; a re-run replaces the date's report whole.
+ */
+export async function writeReport(reportsDir: string, data: ReportData, checks: ValidationCheck[], generatedAt: string): Promise<ReportSummary> {
+  mkdirSync(reportsDir, { recursive: true });
+  const charts = await renderCharts(data);
+  const token = randomBytes(4).toString('hex');
+  const staging = path.join(reportsDir, `.tmp-${data.runDate}-${token}`);
+  mkdirSync(staging);
+  const files: Record<string, string> = {
+    'index.html': renderHtml(data, charts, checks, generatedAt),
+    'campaigns.csv': toCsv(data.campaigns as unknown as Record<string, unknown>[]),
+    'channels.csv': toCsv(data.channels as unknown as Record<string, unknown>[]),
+    'hourly.csv': toCsv(data.hours as unknown as Record<string, unknown>[], ['hour', 'spend_krw', 'revenue_krw']),
+    'campaign_roas_7d.csv': toCsv(data.campaignTrend),
+    'validation.csv': toCsv(checks as unknown as Record<string, unknown>[], ['name', 'status', 'value', 'threshold', 'detail']),
+  };
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(staging, name), content);
+  const finalDir = path.join(reportsDir, data.runDate);
+  const retired = path.join(reportsDir, `.old-${data.runDate}-${token}`);
+  if (existsSync(finalDir)) renameSync(finalDir, retired);
+  renameSync(staging, finalDir);
+  rmSync(retired, { recursive: true, force: true });
+  return {
+    runDate: data.runDate,
+    dir: finalDir,
+    htmlPath: path.join(finalDir, 'index.html'),
+    files: Object.keys(files),
+    spendKrw: data.totals.spend_krw,
+    revenueKrw: data.totals.revenue_krw,
+    roas: data.totals.roas,
+    roas7dAvg: data.roas7dAvg,
+    campaigns: data.totals.campaigns,
+  };
+}
+
+export function slackSummary(summary: ReportSummary, checks: ValidationCheck[]): { title: string; lines: string[] } {
+  const change = summary.roas !== null && summary.roas7dAvg ? ((summary.roas - summary.roas7dAvg) / summary.roas7dAvg) * 100 : null;
+  const warnings = checks.filter((c) => c.status === 'warn');
+  return {
+    title: `Daily ROAS report ${summary.runDate}: ROAS ${ratio(summary.roas)}`,
+    lines: [
+      `Spend ${krw(summary.spendKrw)} · Revenue ${krw(summary.revenueKrw)} · ROAS ${ratio(summary.roas)} · ${summary.campaigns} campaigns`,
+      change === null ? 'No 7-day history to compare with yet.' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} % against the 7-day ROAS of ${ratio(summary.roas7dAvg)}`,
+      ...(warnings.length ? [`Data quality notes: ${warnings.map((w) => w.name).join(', ')}`] : []),
+      `Report: ${summary.htmlPath}`,
+    ],
+  };
+}

@@ -1,0 +1,109 @@
+// validate_source_data: checks on realtime for one date, in one pass over the day's partition,
+// each held against a configurable threshold. A failing check stops the ETL before dbt.
+import type pg from 'pg';
+import type { CheckStatus, ValidationCheck, ValidationThresholds } from '../../workflows/types';
+
+const EVENT_TYPES = ['impression', 'click', 'conversion'];
+const CHANNELS = ['google', 'meta', 'naver', 'kakao', 'tiktok'];
+const DEVICES = ['mobile', 'desktop', 'tablet'];
+
+interface DayStats {
+  events: string;
+  duplicates: string;
+  invalid: string;
+  late: string;
+  unknown_campaigns: string;
+  unknown_currencies: string;
+  flink_completed_at: Date | null;
+}
+
+function rateStatus(rate: number, t: { warn: number; fail: number }): CheckStatus {
+  if (rate > t.fail) return 'fail';
+  if (rate > t.warn) return 'warn';
+  return 'pass';
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 4 : 2)} %`;
+
+export async function validateSourceData(pool: pg.Pool, runDate: string, t: ValidationThresholds): Promise<ValidationCheck[]> {
+  const { rows } = await pool.query<DayStats>(
+    `WITH day AS (
+       SELECT * FROM realtime.ad_events
+       WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC'
+     ), batch AS (
+       SELECT completed_at FROM realtime.flink_batches WHERE run_date = $1::date
+     )
+     SELECT
+       count(*) AS events,
+       count(*) - count(DISTINCT day.event_id) AS duplicates,
+       count(*) FILTER (WHERE day.event_type <> ALL($2) OR day.channel <> ALL($3) OR day.device <> ALL($4)
+                          OR day.campaign_id IS NULL OR day.campaign_id = '' OR day.cost_micros < 0 OR day.revenue_micros < 0
+                          OR (day.event_type <> 'conversion' AND day.revenue_micros <> 0)
+                          OR day.currency !~ '^[A-Z]{3}$') AS invalid,
+       count(*) FILTER (WHERE day.ingested_at > (SELECT completed_at FROM batch)) AS late,
+       count(*) FILTER (WHERE c.campaign_id IS NULL) AS unknown_campaigns,
+       count(*) FILTER (WHERE fx.currency IS NULL) AS unknown_currencies,
+       (SELECT completed_at FROM batch) AS flink_completed_at
+     FROM day
+     LEFT JOIN analytics.campaigns c ON c.campaign_id = day.campaign_id
+     LEFT JOIN analytics.fx_rates fx ON fx.currency = day.currency`,
+    [runDate, EVENT_TYPES, CHANNELS, DEVICES],
+  );
+  const s = rows[0]!;
+  const events = Number(s.events);
+  const share = (n: string) => (events === 0 ? 0 : Number(n) / events);
+
+  // Baseline: the median of the previous 7 days that had events.
+  const history = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM realtime.ad_events
+     WHERE event_time >= ($1::date - 7) AT TIME ZONE 'UTC' AND event_time < $1::date AT TIME ZONE 'UTC'
+     GROUP BY (event_time AT TIME ZONE 'UTC')::date`,
+    [runDate],
+  );
+  const counts = history.rows.map((r) => Number(r.n)).sort((a, b) => a - b);
+  const median = counts.length ? (counts.length % 2 ? counts[(counts.length - 1) / 2]! : (counts[counts.length / 2 - 1]! + counts[counts.length / 2]!) / 2) : null;
+
+  const checks: ValidationCheck[] = [];
+  const r = t.rowCountRatio;
+  if (median === null || counts.length < 3) {
+    checks.push({
+      name: 'row_count',
+      value: events,
+      threshold: 'more than 0 events (fewer than 3 earlier days to compare with)',
+      status: events > 0 ? 'pass' : 'fail',
+      detail: events > 0 ? `${events.toLocaleString('en-US')} events` : 'no events at all for the date',
+    });
+  } else {
+    const ratio = events / median;
+    const status: CheckStatus = ratio < r.failBelow || ratio > r.failAbove ? 'fail' : ratio < r.warnBelow || ratio > r.warnAbove ? 'warn' : 'pass';
+    checks.push({
+      name: 'row_count',
+      value: Math.round(ratio * 1000) / 1000,
+      threshold: `${r.warnBelow}–${r.warnAbove} × the 7-day median (fail outside ${r.failBelow}–${r.failAbove})`,
+      status,
+      detail: `${events.toLocaleString('en-US')} events, ${ratio.toFixed(2)} × the median of ${median.toLocaleString('en-US')} over ${counts.length} earlier days`,
+    });
+  }
+  const rate = (name: string, count: string, th: { warn: number; fail: number }, what: string, extra = '') => {
+    const value = share(count);
+    checks.push({
+      name,
+      value,
+      threshold: `warn above ${pct(th.warn)}, fail above ${pct(th.fail)}`,
+      status: rateStatus(value, th),
+      detail: `${Number(count).toLocaleString('en-US')} ${what} (${pct(value)})${extra}`,
+    });
+  };
+  rate('duplicate_event_ids', s.duplicates, t.duplicateRate, 'repeated deliveries of an event_id');
+  rate('invalid_fields', s.invalid, t.invalidRate, 'events with a null, unknown or out-of-range field');
+  rate(
+    'late_events',
+    s.late,
+    t.lateRate,
+    'events ingested after Flink reported the day complete',
+    s.flink_completed_at ? '' : ' — the date has no Flink record, so none can be late',
+  );
+  rate('unknown_campaigns', s.unknown_campaigns, t.unknownCampaignRate, 'events of campaigns missing from the campaigns seed');
+  rate('unknown_currencies', s.unknown_currencies, t.unknownCurrencyRate, 'events in a currency without an FX rate');
+  return checks;
+}
