@@ -51,3 +51,23 @@ export function useTestDatabase(fileUrl: string): TestDatabase {
   });
   return db;
 }
+
+/**
+ * The dbt seeds (campaigns, FX rates) loaded straight from their CSV files, for tests whose dbt
+ * is a test double but whose activities read the seeds.
+ */
+export async function loadSeedsDirectly(pool: pg.Pool): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const { PROJECT_ROOT } = await import('../../src/config');
+  const seed = (name: string) =>
+    readFileSync(path.join(PROJECT_ROOT, 'dbt', 'seeds', `${name}.csv`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+  await pool.query(`CREATE TABLE IF NOT EXISTS analytics.campaigns (campaign_id text, campaign_name text, channel text, currency char(3), bidding_model text, objective text);
+    CREATE TABLE IF NOT EXISTS analytics.fx_rates (currency char(3), krw_per_unit numeric(18, 6));
+    TRUNCATE analytics.campaigns, analytics.fx_rates`);
+  for (const row of seed('campaigns')) await pool.query('INSERT INTO analytics.campaigns VALUES ($1, $2, $3, $4, $5, $6)', row);
+  for (const row of seed('fx_rates')) await pool.query('INSERT INTO analytics.fx_rates VALUES ($1, $2)', row);
+}
