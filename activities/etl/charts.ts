@@ -10,7 +10,7 @@ export interface Chart {
   svg: string;
 }
 
-const WIDTH = 560;
+const WIDTH = 480;
 const HEIGHT = 260;
 
 async function render(spec: TopLevelSpec): Promise<string> {
@@ -28,7 +28,12 @@ function base(title: string) {
     width: WIDTH,
     height: HEIGHT,
     title,
-    config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 } },
+    config: {
+      font: 'Helvetica, Arial, sans-serif',
+      view: { stroke: null },
+      axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 170 },
+      legend: { orient: 'bottom' as const },
+    },
   };
 }
 
@@ -71,7 +76,7 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
       id: 'top-bottom-campaigns',
       title: 'Top and bottom 5 campaigns by ROAS',
       spec: {
-        ...base('Top 5 and bottom 5 campaigns by ROAS (campaigns with spend)'),
+        ...base('Top and bottom 5 campaigns by ROAS'),
         data: { values: topAndBottom(data) },
         mark: { type: 'bar', tooltip: true },
         encoding: {

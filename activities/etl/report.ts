@@ -53,8 +53,9 @@ export function renderHtml(data: ReportData, charts: Chart[], checks: Validation
   .kpi { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem 1.2rem; min-width: 150px; }
   .kpi .label { color: #666; font-size: 0.85rem; } .kpi .value { font-size: 1.5rem; font-weight: bold; }
   .up { color: #2a9d8f; } .down { color: #e76f51; }
-  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 1.5rem; }
-  figure { margin: 0; border: 1px solid #eee; border-radius: 8px; padding: 0.5rem; }
+  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1.5rem; }
+  figure { margin: 0; border: 1px solid #eee; border-radius: 8px; padding: 0.5rem; overflow-x: auto; }
+  figure svg { max-width: 100%; height: auto; }
   table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin-top: 1rem; }
   th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.5rem; text-align: right; }
   th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }

@@ -1,0 +1,268 @@
+// The daily ETL on the real stack: events → flink-complete → dbt run → ETL → report files whose
+// numbers equal the analytics tables; each validation check caught by data made to break it;
+// the HTML report opened in headless Chromium.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { validateSourceData } from '../../activities/etl/validate';
+import { startDbtDailyRun } from '../../src/client/runs';
+import { PROJECT_ROOT, type Config } from '../../src/config';
+import { recordFlinkComplete } from '../../src/flink-complete';
+import { loadDay } from '../../src/generator/load';
+import { createLogger } from '../../src/logger';
+import { createRoasWorker } from '../../src/worker';
+import { dailyEtl } from '../../workflows';
+import { workflowIds } from '../../workflows/signals';
+import type { DailyEtlResult, ValidationThresholds } from '../../workflows/types';
+import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
+import { testConfig } from '../helpers/config';
+import { loadSeedsDirectly, useTestDatabase } from '../helpers/db';
+import { dbtFor } from '../helpers/dbt';
+import { startFakeSlack } from '../helpers/slack';
+import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+
+const CHROMIUM = '/usr/bin/chromium';
+const RUN_DATE = '2026-06-10';
+
+describe('daily ETL on the real stack', () => {
+  const db = useTestDatabase(import.meta.url);
+  let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+  let config: Config;
+  let result: DailyEtlResult;
+
+  beforeAll(async () => {
+    temporal = await connectDevServer();
+    slack = await startFakeSlack();
+    config = testConfig({
+      DBT_ARTIFACTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-etl-artifacts-')),
+      ROAS_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-etl-reports-')),
+      SLACK_BOT_TOKEN: 'xoxb-etl-test',
+      SLACK_API_URL: slack.url,
+    });
+    // Three earlier days through dbt directly: the baseline for row_count and the 7-day trend.
+    const dbt = dbtFor(db.url);
+    for (const date of ['2026-06-07', '2026-06-08', '2026-06-09']) {
+      await loadDay(db.pool, { date, events: 20_000, seed: 11 });
+      expect((await dbt('build', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--resource-type', 'seed', '--resource-type', 'model'] })).exitCode).toBe(0);
+    }
+    await loadDay(db.pool, { date: RUN_DATE, events: 20_000, seed: 12 });
+    await recordFlinkComplete(db.pool, { runDate: RUN_DATE });
+
+    const taskQueue = uniqueTaskQueue('etl-real');
+    const { worker, close } = await createRoasWorker({
+      config,
+      connection: temporal.nativeConnection,
+      databaseUrl: db.url,
+      dbtBin: inject('dbtBin'),
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      log: createLogger('silent'),
+    });
+    try {
+      result = await worker.runUntil(async () => {
+        // The ETL starts first and waits for the dbt run, as at 06:00 after a late 00:00 run.
+        const etl = await temporal.client.workflow.start(dailyEtl, {
+          taskQueue,
+          workflowId: workflowIds.dailyEtl(RUN_DATE),
+          args: [{ runDate: RUN_DATE, webUiUrl: config.temporal.uiUrl }],
+        });
+        const run = await startDbtDailyRun(temporal.client, config, RUN_DATE, { taskQueue });
+        await run.result();
+        return etl.result();
+      });
+    } finally {
+      await close();
+    }
+  });
+  afterAll(async () => {
+    await temporal?.close();
+    await slack?.close();
+  });
+
+  it('events → flink-complete → dbt run → ETL → a report whose numbers equal the analytics tables', async () => {
+    expect(result.status).toBe('succeeded');
+    expect(result.checks.map((c) => `${c.name}:${c.status}`)).toEqual([
+      'row_count:pass',
+      'duplicate_event_ids:pass',
+      'invalid_fields:pass',
+      'late_events:pass',
+      'unknown_campaigns:pass',
+      'unknown_currencies:pass',
+    ]);
+    const report = result.report!;
+    expect(report.dir).toBe(path.join(config.reportsDir, RUN_DATE));
+    for (const f of ['index.html', 'campaigns.csv', 'channels.csv', 'hourly.csv', 'campaign_roas_7d.csv', 'validation.csv']) {
+      expect(existsSync(path.join(report.dir, f)), f).toBe(true);
+    }
+
+    const fact = await db.pool.query<{ campaign_id: string; spend: string; revenue: string; roas: string | null }>(
+      'SELECT campaign_id, spend_krw::text AS spend, revenue_krw::text AS revenue, roas::text AS roas FROM analytics.fct_daily_metrics WHERE metric_date = $1',
+      [RUN_DATE],
+    );
+    const csv = parseCsv(readFileSync(path.join(report.dir, 'campaigns.csv'), 'utf8'));
+    expect(csv).toHaveLength(fact.rows.length);
+    for (const row of fact.rows) {
+      const line = csv.find((c) => c.campaign_id === row.campaign_id)!;
+      expect(Number(line.spend_krw).toFixed(2), row.campaign_id).toBe(Number(row.spend).toFixed(2));
+      expect(Number(line.revenue_krw).toFixed(2)).toBe(Number(row.revenue).toFixed(2));
+      expect(line.roas === '' ? null : Number(line.roas)).toBe(row.roas === null ? null : Number(row.roas));
+    }
+    const channels = parseCsv(readFileSync(path.join(report.dir, 'channels.csv'), 'utf8'));
+    const summary = await db.pool.query<{ channel: string; spend: string }>(
+      'SELECT channel, spend_krw::text AS spend FROM analytics.rpt_channel_daily_summary WHERE report_date = $1',
+      [RUN_DATE],
+    );
+    expect(channels.map((c) => `${c.channel}:${Number(c.spend_krw).toFixed(2)}`).sort()).toEqual(
+      summary.rows.map((r) => `${r.channel}:${Number(r.spend).toFixed(2)}`).sort(),
+    );
+    const total = fact.rows.reduce((s, r) => s + Number(r.spend), 0);
+    expect(report.spendKrw).toBeCloseTo(total, 2);
+    const html = readFileSync(report.htmlPath, 'utf8');
+    expect(html).toContain(`<div class="value" id="kpi-spend">₩${Math.round(total).toLocaleString('en-US')}</div>`);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained: no scripts, nothing fetched
+
+    const summaryMessage = slack.messages().find((m) => String(m.body.text).includes(`Daily ROAS report ${RUN_DATE}`));
+    expect(summaryMessage).toBeDefined();
+    expect(String(summaryMessage!.body.text)).toContain(`Report: ${report.htmlPath}`);
+    expect(String(summaryMessage!.body.text)).toMatch(/[▲▼] \d+\.\d % against the 7-day ROAS/);
+  });
+
+  it('re-running the ETL replaces the date’s report whole', async () => {
+    const stray = path.join(result.report!.dir, 'stale-from-an-older-run.csv');
+    writeFileSync(stray, 'old\n');
+    const taskQueue = uniqueTaskQueue('etl-rerun');
+    const { worker, close } = await createRoasWorker({
+      config,
+      connection: temporal.nativeConnection,
+      databaseUrl: db.url,
+      dbtBin: inject('dbtBin'),
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      log: createLogger('silent'),
+    });
+    try {
+      const again = await worker.runUntil(
+        temporal.client.workflow.execute(dailyEtl, {
+          taskQueue,
+          workflowId: workflowIds.dailyEtl(RUN_DATE),
+          args: [{ runDate: RUN_DATE, force: true }],
+        }),
+      );
+      expect(again.status).toBe('succeeded');
+    } finally {
+      await close();
+    }
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(path.join(result.report!.dir, 'index.html'))).toBe(true);
+  });
+
+  it('the HTML report renders in headless Chromium: no console errors, every chart drawn', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (sudo apt-get install chromium)`).toBe(true);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`file://${result.report!.htmlPath}`);
+      const charts = await page.$$eval('figure[id^="chart-"]', (figures) =>
+        figures.map((f) => {
+          const svg = f.querySelector('svg');
+          const box = svg?.getBoundingClientRect();
+          return { id: f.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll('path, rect, line, circle').length ?? 0 };
+        }),
+      );
+      expect(charts.map((c) => c.id)).toEqual(['chart-roas-by-channel', 'chart-spend-revenue-by-hour', 'chart-top-bottom-campaigns', 'chart-roas-trend-7d']);
+      for (const c of charts) {
+        expect(c.width, c.id).toBeGreaterThan(200);
+        expect(c.height, c.id).toBeGreaterThan(100);
+        expect(c.marks, c.id).toBeGreaterThan(5);
+      }
+      expect(errors).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      const out = path.join(PROJECT_ROOT, 'test-output');
+      mkdirSync(out, { recursive: true });
+      await page.screenshot({ path: path.join(out, `report-${RUN_DATE}.png`), fullPage: true });
+      expect(existsSync(path.join(out, `report-${RUN_DATE}.png`))).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  describe('validate_source_data catches data made to break each check', () => {
+    const strict: ValidationThresholds = { ...DEFAULT_THRESHOLDS, invalidRate: { warn: 0, fail: 0.0005 } };
+    const statusOf = async (date: string, name: string, t = DEFAULT_THRESHOLDS) =>
+      (await validateSourceData(db.pool, date, t)).find((c) => c.name === name)!;
+
+    beforeAll(() => loadSeedsDirectly(db.pool));
+
+    it('row_count: far fewer or more events than the 7-day median', async () => {
+      await loadDay(db.pool, { date: '2026-06-11', events: 2_000, seed: 1 });
+      expect((await statusOf('2026-06-11', 'row_count')).status).toBe('fail');
+      await loadDay(db.pool, { date: '2026-06-11', events: 40_000, seed: 1 });
+      expect((await statusOf('2026-06-11', 'row_count')).status).toBe('warn');
+      await loadDay(db.pool, { date: '2026-06-11', events: 20_000, seed: 1 });
+      expect((await statusOf('2026-06-11', 'row_count')).status).toBe('pass');
+    });
+
+    it('duplicate_event_ids: repeated deliveries', async () => {
+      await loadDay(db.pool, { date: '2026-06-12', events: 20_000, seed: 1, defects: ['duplicates'] });
+      const check = await statusOf('2026-06-12', 'duplicate_event_ids');
+      expect(check.status).toBe('warn');
+      expect(check.value).toBeGreaterThan(0.001);
+      expect((await statusOf('2026-06-12', 'duplicate_event_ids', { ...DEFAULT_THRESHOLDS, duplicateRate: { warn: 0, fail: 0.001 } })).status).toBe('fail');
+    });
+
+    it('invalid_fields: negative cost', async () => {
+      await loadDay(db.pool, { date: '2026-06-13', events: 20_000, seed: 1, defects: ['negative-cost'] });
+      expect((await statusOf('2026-06-13', 'invalid_fields', strict)).status).toBe('fail');
+    });
+
+    it('late_events: ingested after Flink reported the day complete', async () => {
+      await loadDay(db.pool, { date: '2026-06-14', events: 20_000, seed: 1, defects: ['late-events'] });
+      await db.pool.query(
+        "INSERT INTO realtime.flink_batches (run_date, completed_at, row_count, watermark, job_id) VALUES ('2026-06-14', '2026-06-15 01:00+00', 20000, '2026-06-15 00:00+00', 't')",
+      );
+      const check = await statusOf('2026-06-14', 'late_events');
+      expect(check.status).toBe('warn');
+      expect((await statusOf('2026-06-14', 'late_events', { ...DEFAULT_THRESHOLDS, lateRate: { warn: 0, fail: 0.0005 } })).status).toBe('fail');
+    });
+
+    it('unknown_campaigns: events of a campaign missing from the seed', async () => {
+      await loadDay(db.pool, { date: '2026-06-15', events: 20_000, seed: 1 });
+      await db.pool.query(
+        `UPDATE realtime.ad_events SET campaign_id = 'cmp_999' WHERE event_time >= '2026-06-15' AND event_time < '2026-06-16' AND right(event_id, 1) = '0'`,
+      );
+      expect((await statusOf('2026-06-15', 'unknown_campaigns')).status).toBe('fail');
+    });
+
+    it('unknown_currencies: a currency without an FX rate', async () => {
+      await loadDay(db.pool, { date: '2026-06-16', events: 20_000, seed: 1, defects: ['unknown-currency'] });
+      const check = await statusOf('2026-06-16', 'unknown_currencies');
+      expect(['warn', 'fail']).toContain(check.status);
+      expect((await statusOf('2026-06-16', 'unknown_currencies', { ...DEFAULT_THRESHOLDS, unknownCurrencyRate: { warn: 0, fail: 0.0001 } })).status).toBe('fail');
+    });
+
+    it('a clean day passes every check', async () => {
+      await loadDay(db.pool, { date: '2026-06-17', events: 20_000, seed: 2 });
+      const checks = await validateSourceData(db.pool, '2026-06-17', DEFAULT_THRESHOLDS);
+      expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    });
+  });
+});
+
+function parseCsv(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const cols = header!.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+}
