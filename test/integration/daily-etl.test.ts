@@ -175,7 +175,7 @@ describe('daily ETL on the real stack', () => {
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${result.report!.htmlPath}`);
-      const charts = await page.$$eval('figure[id^="chart-"]', (figures) =>
+      const charts = await page.$$eval('figure[id^="chart-"]', (figures: DomFigure[]) =>
         figures.map((f) => {
           const svg = f.querySelector('svg');
           const box = svg?.getBoundingClientRect();
@@ -260,6 +260,12 @@ describe('daily ETL on the real stack', () => {
     });
   });
 });
+
+/** The little of the DOM the browser check uses (the project compiles without the DOM library). */
+interface DomFigure {
+  id: string;
+  querySelector(selector: string): { getBoundingClientRect(): { width: number; height: number }; querySelectorAll(selector: string): { length: number } } | null;
+}
 
 function parseCsv(text: string): Record<string, string>[] {
   const [header, ...lines] = text.trim().split('\n');
