@@ -1,22 +1,22 @@
 import { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startDbtDailyRun } from '../client/runs';
+import { startDailyEtl, startDbtDailyRun } from '../client/runs';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { progressQuery } from '../../workflows/signals';
-import type { DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
+import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
 import { requireEndedDay, type CliContext } from './context';
 
-const PIPELINES = ['dbt'] as const;
+const PIPELINES = ['dbt', 'etl'] as const;
 
 export function runCommand(context: () => CliContext): Command {
   return new Command('run')
     .description('Start a pipeline for one date now (a manual trigger). The same date never runs twice at once.')
-    .argument('<pipeline>', `the pipeline: ${PIPELINES.join(', ')} (the 00:00 UTC dbt run + test)`)
+    .argument('<pipeline>', 'dbt (the 00:00 UTC dbt run + test) or etl (the 06:00 UTC daily ETL and report)')
     .requiredOption('-d, --date <YYYY-MM-DD>', 'the UTC day to process')
     .option('--force', 'run even if the date already succeeded', false)
     .option('--wait', 'follow the run: step, dbt nodes done / total, elapsed; exit 1 if it fails', false)
-    .addHelpText('after', '\nExamples:\n  roas run dbt --date 2026-11-27 --wait\n  roas run dbt --date 2026-11-27 --force')
+    .addHelpText('after', '\nExamples:\n  roas run dbt --date 2026-11-27 --wait\n  roas run dbt --date 2026-11-27 --force\n  roas run etl --date 2026-11-27 --wait')
     .action(async (pipeline: string, opts: { date: string; force: boolean; wait: boolean }) => {
       if (!(PIPELINES as readonly string[]).includes(pipeline)) {
         throw new UsageError(`unknown pipeline "${pipeline}": choose one of ${PIPELINES.join(', ')}`);
@@ -25,12 +25,16 @@ export function runCommand(context: () => CliContext): Command {
       const ctx = context();
       try {
         const client = await ctx.temporal();
-        const handle = await startDbtDailyRun(client, ctx.config, runDate, { force: opts.force, trigger: 'manual' });
+        const handle =
+          pipeline === 'etl'
+            ? await startDailyEtl(client, ctx.config, runDate, { force: opts.force, trigger: 'manual' })
+            : await startDbtDailyRun(client, ctx.config, runDate, { force: opts.force, trigger: 'manual' });
         const link = `${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${handle.workflowId}`;
         console.log(`started ${handle.workflowId}\n  ${link}`);
         if (!opts.wait) return;
         const result = await follow(handle.query.bind(handle), handle.result(), Date.now());
-        printResult(result);
+        if ('checks' in result) printEtlResult(result);
+        else printResult(result);
       } catch (err) {
         if (err instanceof WorkflowFailedError) {
           const cause = (err.cause?.cause ?? err.cause) as Error | undefined;
@@ -48,9 +52,9 @@ export function runCommand(context: () => CliContext): Command {
 /** Prints a line whenever the run's progress changes, until it ends. */
 async function follow(
   query: (q: typeof progressQuery) => Promise<DbtDailyRunProgress>,
-  result: Promise<DbtDailyRunResult>,
+  result: Promise<DbtDailyRunResult | DailyEtlResult>,
   startedMs: number,
-): Promise<DbtDailyRunResult> {
+): Promise<DbtDailyRunResult | DailyEtlResult> {
   let done = false;
   let last = '';
   const finished = result.finally(() => {
@@ -81,4 +85,14 @@ function printResult(r: DbtDailyRunResult): void {
     console.log(`  dbt ${s.step}: ${s.nodes.length} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${s.targetPath}`);
   }
   for (const w of r.warnings) console.log(`  warning: ${w.name} (${w.failures ?? '?'} rows): ${w.message ?? ''}`);
+}
+
+function printEtlResult(r: DailyEtlResult): void {
+  if (r.status === 'skipped') {
+    console.log(`skipped: ${r.reason ?? ''}`);
+    return;
+  }
+  console.log(`${r.status}: daily ETL for ${r.runDate}`);
+  for (const c of r.checks) console.log(`  check ${c.name}: ${c.status} (${c.detail})`);
+  if (r.report) console.log(`  report: ${r.report.htmlPath}`);
 }
