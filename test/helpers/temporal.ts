@@ -35,3 +35,21 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerBin') } },
   });
 }
+
+/** Polls until `check` holds; fails with `what` after the timeout (generous: CI machines are busy). */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the workflow with this ID exists and is running. */
+export function runningWorkflow(client: Client, workflowId: string, timeoutMs?: number): Promise<void> {
+  return eventually(
+    `workflow ${workflowId} to run`,
+    async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING',
+    timeoutMs,
+  );
+}

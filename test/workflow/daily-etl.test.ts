@@ -9,6 +9,7 @@ import type { DailyEtlInput, DbtDailyRunInput } from '../../workflows/types';
 import { loadSeedsDirectly } from '../helpers/db';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
+import { eventually, runningWorkflow } from '../helpers/temporal';
 
 const MINUTE = 60_000;
 
@@ -37,8 +38,8 @@ describe('dailyEtl waiting for the dbt run (time-skipping server)', () => {
     const { result, dbt } = await h.withWorker(succeed, async (tq) => {
       const run = await startDbt(tq, { runDate });
       const etl = await startEtl(tq, { runDate });
-      for (let i = 0; i < 100 && (await etl.query(progressQuery)).step !== 'waiting-for-dbt-run'; i++) await new Promise((r) => setTimeout(r, 50));
-      expect((await etl.query(progressQuery)).step).toBe('waiting-for-dbt-run');
+      await eventually('the ETL to wait for the dbt run', async () => (await etl.query(progressQuery)).step === 'waiting-for-dbt-run');
+      await runningWorkflow(h.env.client, workflowIds.flinkGate(runDate));
       // Flink completes, the dbt run finishes and wakes the ETL.
       await h.flinkDone(runDate);
       await signalFlinkGate(h.env.client, runDate);

@@ -11,6 +11,7 @@ import { progressQuery, workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunInput } from '../../workflows/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
+import { eventually, runningWorkflow } from '../helpers/temporal';
 
 const MINUTE = 60_000;
 
@@ -209,7 +210,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const runDate = '2026-10-09';
     const { result } = await withWorker(succeed, async (tq) => {
       const handle = await start(tq, { runDate });
-      for (let i = 0; i < 100 && (await handle.query(progressQuery)).step !== 'waiting-for-flink'; i++) await new Promise((r) => setTimeout(r, 50));
+      await runningWorkflow(env.client, workflowIds.flinkGate(runDate));
       await flinkDone(runDate);
       expect(await signalFlinkGate(env.client, runDate)).toBe(true);
       // A repeated call is harmless.
@@ -250,11 +251,8 @@ describe('dbtDailyRun (time-skipping server)', () => {
       },
       async (tq) => {
         const handle = await start(tq, { runDate });
-        let seen = await handle.query(progressQuery);
-        for (let i = 0; i < 100 && seen.step !== 'dbt-run'; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          seen = await handle.query(progressQuery);
-        }
+        await eventually('the run to reach dbt-run', async () => (await handle.query(progressQuery)).step === 'dbt-run');
+        const seen = await handle.query(progressQuery);
         release();
         return { seen, final: await handle.result() };
       },
