@@ -4,8 +4,9 @@ import { createAlertActivities, type AlertDeps } from './alerts';
 import { createDbtActivities, type DbtActivityDeps } from './dbt/activities';
 import { createEtlActivities, type EtlDeps } from './etl/activities';
 import { createLedgerActivities } from './ledger';
+import { createTemporalActivities, type TemporalDeps } from './temporal';
 
-export type ActivityDeps = DbtActivityDeps & AlertDeps & EtlDeps;
+export type ActivityDeps = DbtActivityDeps & AlertDeps & EtlDeps & TemporalDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createAlertActivities(deps),
     ...createEtlActivities(deps),
+    ...createTemporalActivities(deps),
   };
 }
 

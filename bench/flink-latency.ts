@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
       reportsDir: path.join(config.localDir, 'bench', bench.name, 'reports'),
       workflowStatus: temporalWorkflowStatus(client),
+      temporal: client,
     }),
   });
   const latencies: number[] = [];

@@ -3,9 +3,12 @@
 import { Command, CommanderError } from 'commander';
 import { exitOnError } from './cli-errors';
 import { createCliContext, type CliContext } from './commands/context';
+import { backfillCommand } from './commands/backfill';
 import { flinkCompleteCommand } from './commands/flink-complete';
 import { generateEventsCommand } from './commands/generate-events';
 import { runCommand } from './commands/run';
+import { schedulesCommand } from './commands/schedules';
+import { logsCommand, runsCommand, statusCommand } from './commands/status';
 
 let context: CliContext | undefined;
 const getContext = () => (context ??= createCliContext());
@@ -15,11 +18,26 @@ const program = new Command('roas')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(runCommand(getContext))
+  .addCommand(backfillCommand(getContext))
+  .addCommand(statusCommand(getContext))
+  .addCommand(runsCommand(getContext))
+  .addCommand(logsCommand(getContext))
+  .addCommand(schedulesCommand(getContext))
   .addCommand(flinkCompleteCommand(getContext))
   .addCommand(generateEventsCommand(getContext));
 
 // Subcommands added with addCommand do not inherit exitOverride; without it commander exits 1 itself.
-for (const command of program.commands) command.exitOverride();
+const overrideExits = (c: Command): void => {
+  c.exitOverride();
+  c.commands.forEach(overrideExits);
+};
+program.commands.forEach(overrideExits);
+
+// `roas runs | head` closes our stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 async function main(): Promise<void> {
   try {

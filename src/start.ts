@@ -2,6 +2,8 @@
 // in one foreground process. Ctrl-C stops the worker and whatever this command started.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { applySchedules } from './client/schedules';
+import { startDemoDay } from './demo';
 import { exitOnError } from './cli-errors';
 import { loadConfig } from './config';
 import { redactUrl } from './db/url';
@@ -39,6 +41,9 @@ async function main(): Promise<void> {
     const running = worker.run();
 
     const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const schedules = await applySchedules(client, config);
+    const demo = await startDemoDay(client, config, stack.postgres.url, log);
     console.log(
       [
         '',
@@ -47,10 +52,21 @@ async function main(): Promise<void> {
         `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
         `  Start-up check  : ${check}`,
+        `  Schedules       : ${schedules.map((s) => `${s.scheduleId} ${s.action}${s.paused ? ' (paused)' : ''}`).join(', ')} (00:00 and 06:00 UTC)`,
+        ...demo.lines,
+        '',
+        'Try next:',
+        '  npm run -s roas -- schedules list',
+        `  npm run -s roas -- status --date ${demo.runDate}`,
+        '  npm run -s roas -- runs',
         '',
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
+    );
+    demo.done.then(
+      (line) => console.log(line),
+      (err: unknown) => console.log(`demo day failed: ${(err as Error).message} (see the Web UI)`),
     );
     await running;
     await close();

@@ -67,6 +67,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     pool,
     reportsDir: config.reportsDir,
     workflowStatus: temporalWorkflowStatus(client),
+    temporal: client,
     slack: slackClient(config),
     channel: config.slack.channel,
     log,

@@ -3,3 +3,5 @@ export { dbtConnectionCheck } from './dbt-connection-check';
 export { dbtDailyRun } from './dbt-daily-run';
 export { flinkGate } from './flink-gate';
 export { dailyEtl } from './daily-etl';
+export { scheduledDailyEtl, scheduledDbtDailyRun } from './scheduled';
+export { backfill } from './backfill';

@@ -65,9 +65,13 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
       opts.projectDir,
       '--log-format',
       'json',
+      // dbt.log stays readable text for `roas logs`; stdout is JSON for the worker to parse.
+      '--log-format-file',
+      'text',
       '--log-path',
       path.join(invocation.targetPath, 'logs'),
       '--no-use-colors',
+      '--no-use-colors-file',
     ];
     if (invocation.select?.length) args.push('--select', ...invocation.select);
     if (invocation.vars) args.push('--vars', JSON.stringify(invocation.vars));

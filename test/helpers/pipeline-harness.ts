@@ -47,6 +47,7 @@ export function usePipelineHarness(fileUrl: string) {
           reportProgress: (workflowId, progress) => h.env.client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
           progressIntervalMs: 0,
           workflowStatus: temporalWorkflowStatus(h.env.client),
+          temporal: h.env.client,
         }),
       });
       const result = await worker.runUntil(body(taskQueue));

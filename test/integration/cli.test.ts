@@ -30,6 +30,12 @@ describe('roas CLI', () => {
     [['generate-events', '--date', '2026-11-05', '--to', '2026-11-01'], 'is before --date'],
     [['generate-events', '--date', '2026-11-05', '--defect', 'gremlins'], 'unknown defect "gremlins"'],
     [['no-such-command'], "unknown command 'no-such-command'"],
+    [['backfill', 'dbt', '--from', '2026-11-05', '--to', '2026-11-01'], 'is before --from'],
+    [['backfill', 'dbt', '--from', '2026-11-01', '--to', '2026-11-05', '--concurrency', '0'], '--concurrency must be a whole number'],
+    [['backfill', 'spark', '--from', '2026-11-01', '--to', '2026-11-05'], 'unknown pipeline "spark"'],
+    [['status', '--date', 'yesterday'], 'write it as YYYY-MM-DD'],
+    [['logs', 'dbt', '--date', '2001-01-01'], 'no logs for dbt 2001-01-01'],
+    [['schedules', 'pause', 'hourly'], 'unknown schedule "hourly"'],
   ])('roas %j exits 2 and says what is wrong', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
@@ -37,7 +43,7 @@ describe('roas CLI', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help']]) {
       const r = await run(args);
       expect(r.exitCode, args.join(' ')).toBe(0);
       expect(r.stdout).toContain('Usage: roas');

@@ -1,0 +1,109 @@
+// The two Temporal Schedules, defined in code and applied idempotently: created when missing,
+// updated to match otherwise; a paused schedule stays paused.
+import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import type { Config } from '../config';
+import { dbtDailyRunInput } from './runs';
+
+export interface ScheduleDefinition {
+  /** Short name used on the command line. */
+  name: 'dbt' | 'etl';
+  scheduleId: string;
+  hourUtc: number;
+  workflowType: 'scheduledDbtDailyRun' | 'scheduledDailyEtl';
+  description: string;
+}
+
+export const SCHEDULES: readonly ScheduleDefinition[] = [
+  {
+    name: 'dbt',
+    scheduleId: 'dbt-daily-run',
+    hourUtc: 0,
+    workflowType: 'scheduledDbtDailyRun',
+    description: 'R1: dbt run + test for the day that just ended, daily at 00:00 UTC (09:00 KST)',
+  },
+  {
+    name: 'etl',
+    scheduleId: 'daily-etl',
+    hourUtc: 6,
+    workflowType: 'scheduledDailyEtl',
+    description: 'R8: validate source data, report models, daily report, at 06:00 UTC (15:00 KST)',
+  },
+];
+
+export interface ApplyOptions {
+  /** Prefix for schedule IDs (tests run their own schedules side by side). */
+  idPrefix?: string;
+  taskQueue?: string;
+}
+
+export function scheduleId(def: ScheduleDefinition, opts: ApplyOptions = {}): string {
+  return `${opts.idPrefix ?? ''}${def.scheduleId}`;
+}
+
+function specFor(def: ScheduleDefinition): ScheduleSpec {
+  return { calendars: [{ hour: def.hourUtc, minute: 0, comment: def.description }], timezone: 'UTC' };
+}
+
+function actionFor(def: ScheduleDefinition, config: Config, opts: ApplyOptions): ScheduleOptionsAction {
+  const settings = dbtDailyRunInput(config, '');
+  const pipeline = { retry: settings.retry, webUiUrl: settings.webUiUrl, namespace: settings.namespace };
+  return {
+    type: 'startWorkflow',
+    workflowType: def.workflowType,
+    // Temporal appends the scheduled time; the launcher runs the date under its business ID.
+    workflowId: `scheduled-${scheduleId(def, opts)}`,
+    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    args: [{ pipeline }],
+  };
+}
+
+const POLICIES = {
+  // Each firing processes its own date and dates never collide (business IDs), so a slow day
+  // must not delay or drop the next one: allow overlap.
+  overlap: ScheduleOverlapPolicy.ALLOW_ALL,
+  // Firings missed while Temporal was down are taken when it is back, up to 3 days late.
+  catchupWindow: '3 days',
+  pauseOnFailure: false,
+} as const;
+
+export interface AppliedSchedule {
+  name: string;
+  scheduleId: string;
+  action: 'created' | 'updated';
+  paused: boolean;
+}
+
+export async function applySchedules(client: Client, config: Config, opts: ApplyOptions = {}): Promise<AppliedSchedule[]> {
+  const out: AppliedSchedule[] = [];
+  for (const def of SCHEDULES) {
+    const id = scheduleId(def, opts);
+    const handle = client.schedule.getHandle(id);
+    try {
+      const current = await handle.describe();
+      await handle.update((prev) => ({
+        ...prev,
+        spec: specFor(def),
+        action: actionFor(def, config, opts),
+        policies: POLICIES,
+        // Keep the operator's pause (and its note) as it is.
+        state: prev.state,
+      }));
+      out.push({ name: def.name, scheduleId: id, action: 'updated', paused: current.state.paused });
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      await client.schedule.create({
+        scheduleId: id,
+        spec: specFor(def),
+        action: actionFor(def, config, opts),
+        policies: POLICIES,
+        state: { note: `created by roas schedules apply: ${def.description}` },
+      });
+      out.push({ name: def.name, scheduleId: id, action: 'created', paused: false });
+    }
+  }
+  return out;
+}
+
+export function findSchedule(name: string): ScheduleDefinition | undefined {
+  return SCHEDULES.find((s) => s.name === name || s.scheduleId === name);
+}

@@ -1,0 +1,74 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { backfillProgressQuery, type BackfillDateResult } from '../../workflows/backfill';
+import { backfill } from '../../workflows';
+import { parseRunDate } from '../dates';
+import { UsageError } from '../errors';
+import { requireEndedDay, type CliContext } from './context';
+
+export function backfillCommand(context: () => CliContext): Command {
+  return new Command('backfill')
+    .description(
+      'Run a pipeline for every date of a range, in date order, a few at a time. Dates that already succeeded are skipped ' +
+        '(unless --force); a date already running is waited for, never run twice. The backfill is itself a workflow: it survives restarts.',
+    )
+    .argument('<pipeline>', 'dbt or etl')
+    .requiredOption('--from <YYYY-MM-DD>', 'first date')
+    .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
+    .addOption(
+      new Option('--concurrency <n>', 'dates at once').default(2).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('--concurrency must be a whole number from 1 to 8.');
+        return n;
+      }),
+    )
+    .option('--force', 'run dates that already succeeded too', false)
+    .option('--wait', 'follow it until every date is done; exit 1 if any failed', false)
+    .addHelpText('after', '\nExample:\n  roas backfill dbt --from 2026-11-01 --to 2026-11-07 --wait')
+    .action(async (pipeline: string, opts: { from: string; to: string; concurrency: number; force: boolean; wait: boolean }) => {
+      if (pipeline !== 'dbt' && pipeline !== 'etl') throw new UsageError(`unknown pipeline "${pipeline}": choose dbt or etl`);
+      const from = requireEndedDay(parseRunDate(opts.from, '--from'));
+      const to = requireEndedDay(parseRunDate(opts.to, '--to'));
+      if (to < from) throw new UsageError(`--to ${to} is before --from ${from}: give the earlier date first`);
+      const ctx = context();
+      try {
+        const client = await ctx.temporal();
+        const workflowId = `backfill-${pipeline}-${from}-${to}-${Date.now().toString(36)}`;
+        const handle = await client.workflow.start(backfill, {
+          workflowId,
+          taskQueue: ctx.config.temporal.taskQueue,
+          args: [
+            {
+              pipeline,
+              from,
+              to,
+              concurrency: opts.concurrency,
+              force: opts.force,
+              settings: {
+                retry: { intervalMs: ctx.config.retry.intervalMs, maximumAttempts: ctx.config.retry.maximumAttempts },
+                webUiUrl: ctx.config.temporal.uiUrl,
+                namespace: ctx.config.temporal.namespace,
+              },
+            },
+          ],
+        });
+        console.log(`started ${workflowId}\n  ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${workflowId}`);
+        if (!opts.wait) return;
+        let last = '';
+        const done = handle.result();
+        let finished = false;
+        void done.finally(() => (finished = true)).catch(() => {});
+        while (!finished) {
+          const p = await handle.query(backfillProgressQuery).catch(() => undefined);
+          const line = p ? `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}` : '';
+          if (line && line !== last) console.log(`  ${line}`);
+          last = line;
+          await Promise.race([done.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
+        }
+        const results: BackfillDateResult[] = await done;
+        for (const r of results) console.log(`  ${r.runDate} ${r.status.padEnd(9)} ${r.detail}`);
+        if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+      } finally {
+        await ctx.close();
+      }
+    });
+}

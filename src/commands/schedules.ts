@@ -1,0 +1,81 @@
+import { Command } from 'commander';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { applySchedules, findSchedule, SCHEDULES } from '../client/schedules';
+import { UsageError } from '../errors';
+import type { CliContext } from './context';
+
+function scheduleArg(name: string) {
+  const def = findSchedule(name);
+  if (!def) throw new UsageError(`unknown schedule "${name}": choose one of ${SCHEDULES.map((s) => s.name).join(', ')}`);
+  return def;
+}
+
+export function schedulesCommand(context: () => CliContext): Command {
+  const cmd = new Command('schedules').description('The Temporal Schedules: dbt at 00:00 UTC, etl at 06:00 UTC.');
+  const withClient = async <T>(fn: (ctx: CliContext, client: Awaited<ReturnType<CliContext['temporal']>>) => Promise<T>) => {
+    const ctx = context();
+    try {
+      return await fn(ctx, await ctx.temporal());
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new UsageError(`${err.message}: create the schedules first with \`roas schedules apply\``);
+      throw err;
+    } finally {
+      await ctx.close();
+    }
+  };
+
+  cmd
+    .command('apply')
+    .description('Create or update both schedules from code (idempotent; a paused schedule stays paused).')
+    .action(() =>
+      withClient(async (ctx, client) => {
+        for (const s of await applySchedules(client, ctx.config)) console.log(`${s.action} ${s.scheduleId}${s.paused ? ' (paused)' : ''}`);
+      }),
+    );
+  cmd
+    .command('list')
+    .description('Each schedule: paused or active, its next runs, its last runs.')
+    .action(() =>
+      withClient(async (_ctx, client) => {
+        for (const def of SCHEDULES) {
+          try {
+            const d = await client.schedule.getHandle(def.scheduleId).describe();
+            console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} ${d.state.paused ? 'PAUSED' : 'active'}  ${String(def.hourUtc).padStart(2, '0')}:00 UTC`);
+            if (d.state.note) console.log(`     note: ${d.state.note}`);
+            console.log(`     next: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || '–'}`);
+            const recent = d.info.recentActions.slice(-3);
+            for (const a of recent) console.log(`     ran:  ${a.scheduledAt.toISOString()} → ${a.action.workflow.workflowId}`);
+          } catch (err) {
+            if (!(err instanceof ScheduleNotFoundError)) throw err;
+            console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} missing: run \`roas schedules apply\``);
+          }
+        }
+      }),
+    );
+  for (const verb of ['pause', 'unpause'] as const) {
+    cmd
+      .command(`${verb} <schedule>`)
+      .description(verb === 'pause' ? 'Stop a schedule from starting runs (running ones go on).' : 'Let a paused schedule start runs again.')
+      .option('--note <text>', 'why, for whoever looks next')
+      .action((name: string, opts: { note?: string }) =>
+        withClient(async (_ctx, client) => {
+          const def = scheduleArg(name);
+          const handle = client.schedule.getHandle(def.scheduleId);
+          if (verb === 'pause') await handle.pause(opts.note ?? 'paused with roas schedules pause');
+          else await handle.unpause(opts.note ?? 'unpaused with roas schedules unpause');
+          console.log(`${verb}d ${def.scheduleId}`);
+        }),
+      );
+  }
+  cmd
+    .command('trigger <schedule>')
+    .description("Fire a schedule now, as if it were its time: it processes yesterday (UTC).")
+    .action((name: string) =>
+      withClient(async (_ctx, client) => {
+        const def = scheduleArg(name);
+        await client.schedule.getHandle(def.scheduleId).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+        console.log(`triggered ${def.scheduleId}: follow it with roas runs`);
+      }),
+    );
+  return cmd;
+}

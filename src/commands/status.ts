@@ -1,0 +1,147 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { progressQuery, workflowIds } from '../../workflows/signals';
+import { parseRunDate } from '../dates';
+import { UsageError } from '../errors';
+import type { CliContext } from './context';
+
+interface LedgerRow {
+  pipeline: string;
+  run_date: string;
+  workflow_id: string;
+  run_id: string;
+  status: string;
+  trigger: string;
+  current_step: string | null;
+  attempts: number;
+  sla_met: boolean | null;
+  error_type: string | null;
+  error: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  summary: Record<string, unknown>;
+}
+
+const duration = (r: LedgerRow) => {
+  const ms = (r.finished_at ?? new Date()).getTime() - r.started_at.getTime();
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+};
+
+export function statusCommand(context: () => CliContext): Command {
+  return new Command('status')
+    .description("One date: each pipeline's runs and steps, durations, SLA, last error, and live progress of a running one.")
+    .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
+    .action(async (opts: { date: string }) => {
+      const runDate = parseRunDate(opts.date, '--date');
+      const ctx = context();
+      try {
+        const pool = await ctx.pool();
+        const { rows } = await pool.query<LedgerRow>(
+          `SELECT pipeline, run_date::text, workflow_id, run_id, status, trigger, current_step, attempts, sla_met, error_type, error, started_at, finished_at, summary
+           FROM orchestrator.pipeline_runs WHERE run_date = $1 ORDER BY pipeline, started_at`,
+          [runDate],
+        );
+        const flink = await pool.query<{ completed_at: Date; row_count: string }>('SELECT completed_at, row_count FROM realtime.flink_batches WHERE run_date = $1', [runDate]);
+        console.log(`${runDate}`);
+        console.log(
+          `  flink: ${flink.rows[0] ? `complete at ${flink.rows[0].completed_at.toISOString()} (${Number(flink.rows[0].row_count).toLocaleString('en-US')} events)` : 'not reported complete yet'}`,
+        );
+        if (!rows.length) console.log('  no runs yet: start one with roas run dbt --date ' + runDate);
+        for (const r of rows) {
+          console.log(
+            `  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r).padStart(7)}  trigger ${r.trigger}, step ${r.current_step ?? '–'}, attempts ${r.attempts}, SLA ${r.sla_met === null ? '–' : r.sla_met ? 'met' : 'MISSED'}`,
+          );
+          for (const [step, info] of Object.entries(r.summary)) {
+            const s = info as { dbtSeconds?: number; attempt?: number; warnings?: string[] } | string;
+            if (typeof s === 'object' && s && 'dbtSeconds' in s) {
+              console.log(`      dbt ${step}: ${s.dbtSeconds?.toFixed(1)}s, attempt ${s.attempt}${s.warnings?.length ? `, warnings: ${s.warnings.join(', ')}` : ''}`);
+            }
+          }
+          if (r.error) console.log(`      last error (${r.error_type}): ${r.error.split('\n')[0]}`);
+        }
+        const client = await ctx.temporal().catch(() => undefined);
+        if (!client) {
+          console.log('  (Temporal is not reachable: live progress unavailable)');
+          return;
+        }
+        for (const id of [workflowIds.dbtDailyRun(runDate), workflowIds.dailyEtl(runDate)]) {
+          try {
+            const handle = client.workflow.getHandle(id);
+            const d = await handle.describe();
+            if (d.status.name !== 'RUNNING') continue;
+            const p = await handle.query(progressQuery);
+            console.log(
+              `  live ${id}: ${p.step}${p.nodesTotal ? `, ${p.nodesDone}/${p.nodesTotal} nodes` : ''}${p.attempt > 1 ? `, attempt ${p.attempt}` : ''}${p.failures.length ? `, failures: ${p.failures.join(', ')}` : ''}${p.slaMissed ? ', SLA missed' : ''}`,
+            );
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+export function runsCommand(context: () => CliContext): Command {
+  return new Command('runs')
+    .description('Recent runs of both pipelines, newest first.')
+    .addOption(
+      new Option('-n, --limit <n>', 'how many').default(15).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('--limit must be a whole number from 1 to 500.');
+        return n;
+      }),
+    )
+    .action(async (opts: { limit: number }) => {
+      const ctx = context();
+      try {
+        const { rows } = await (await ctx.pool()).query<LedgerRow>(
+          `SELECT pipeline, run_date::text, workflow_id, run_id, status, trigger, current_step, attempts, sla_met, error_type, error, started_at, finished_at, summary
+           FROM orchestrator.pipeline_runs ORDER BY started_at DESC LIMIT $1`,
+          [opts.limit],
+        );
+        if (!rows.length) console.log('no runs yet');
+        for (const r of rows) {
+          console.log(
+            `${r.started_at.toISOString().slice(0, 19)}Z  ${r.run_date}  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r).padStart(7)}  ${r.trigger.padEnd(8)} ${r.error_type ?? ''}`,
+          );
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+export function logsCommand(context: () => CliContext): Command {
+  return new Command('logs')
+    .description("A run's dbt output, step by step (every attempt), from the artifacts the worker kept.")
+    .argument('<pipeline>', 'dbt or etl')
+    .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
+    .option('--step <step>', 'run or test (default: both)')
+    .option('--tail <lines>', 'only the last lines of each log', '80')
+    .action((pipeline: string, opts: { date: string; step?: string; tail: string }) => {
+      if (pipeline !== 'dbt' && pipeline !== 'etl') throw new UsageError(`unknown pipeline "${pipeline}": choose dbt or etl`);
+      if (opts.step && opts.step !== 'run' && opts.step !== 'test') throw new UsageError(`--step must be run or test, not "${opts.step}"`);
+      const tail = Number(opts.tail);
+      if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number, 1 or more');
+      const runDate = parseRunDate(opts.date, '--date');
+      const { config } = context();
+      const root = path.join(config.dbt.artifactsDir, pipeline === 'dbt' ? 'dbt_daily_run' : 'daily_etl', runDate);
+      if (!existsSync(root)) {
+        throw new UsageError(`no logs for ${pipeline} ${runDate} under ${root}: the date has not run on this machine's worker (see roas status --date ${runDate})`);
+      }
+      for (const step of opts.step ? [opts.step] : ['run', 'test']) {
+        const dir = path.join(root, step);
+        if (!existsSync(dir)) continue;
+        for (const attempt of readdirSync(dir).sort()) {
+          const log = path.join(dir, attempt, 'logs', 'dbt.log');
+          if (!existsSync(log)) continue;
+          console.log(`==> ${pipeline} ${runDate} ${step} ${attempt}: ${log}`);
+          console.log(readFileSync(log, 'utf8').trimEnd().split('\n').slice(-tail).join('\n'));
+        }
+      }
+    });
+}
