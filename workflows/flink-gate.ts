@@ -6,7 +6,7 @@ import { ApplicationFailure, condition, log, proxyActivities, setHandler, workfl
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE } from '../src/failure-types';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE } from './policies';
-import { flinkCompleteSignal } from './signals';
+import { flinkCompleteSignal, gateStateQuery } from './signals';
 import type { FlinkGateOptions, PipelineName } from './types';
 
 const { isFlinkComplete } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
@@ -28,21 +28,31 @@ export interface FlinkGateResult {
 export async function flinkGate(input: FlinkGateInput): Promise<FlinkGateResult> {
   const options = input.options ?? DEFAULT_FLINK_GATE;
   let signalled = false;
+  let state: 'checking' | 'waiting' | 'open' = 'checking';
+  setHandler(gateStateQuery, () => state);
   setHandler(flinkCompleteSignal, (payload) => {
     // A payload for another date (or none) is a caller's mistake: log it, never crash the gate.
     if (payload?.runDate === input.runDate) signalled = true;
     else log.warn('ignored a flinkComplete signal for another date', { expected: input.runDate, got: payload });
   });
-  if (await isFlinkComplete(input.runDate)) return { runDate: input.runDate, openedBy: 'table' };
+  if (await isFlinkComplete(input.runDate)) {
+    state = 'open';
+    return { runDate: input.runDate, openedBy: 'table' };
+  }
 
+  state = 'waiting';
   let waited = 0;
   while (waited < options.deadlineMs) {
     const slice = Math.min(options.recheckMs, options.deadlineMs - waited);
     if (await condition(() => signalled, slice)) {
+      state = 'open';
       return { runDate: input.runDate, openedBy: 'signal' };
     }
     waited += slice;
-    if (await isFlinkComplete(input.runDate)) return { runDate: input.runDate, openedBy: 'recheck' };
+    if (await isFlinkComplete(input.runDate)) {
+      state = 'open';
+      return { runDate: input.runDate, openedBy: 'recheck' };
+    }
   }
 
   const hours = (options.deadlineMs / 3_600_000).toFixed(1);

@@ -8,6 +8,9 @@ export interface FlinkCompletePayload {
 }
 export const flinkCompleteSignal = defineSignal<[FlinkCompletePayload]>('flinkComplete');
 
+/** Where the Flink gate stands: looking at realtime.flink_batches, or waiting for the signal. */
+export const gateStateQuery = defineQuery<'checking' | 'waiting' | 'open'>('gateState');
+
 /** Sent by the dbt activity while dbt runs: nodes done / total. */
 export const dbtProgressSignal = defineSignal<[DbtProgress]>('dbtProgress');
 

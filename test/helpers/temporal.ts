@@ -53,3 +53,13 @@ export function runningWorkflow(client: Client, workflowId: string, timeoutMs?: 
     timeoutMs,
   );
 }
+
+/** Waits until the date's Flink gate has looked at the table and is waiting for the signal. */
+export async function gateWaiting(client: Client, runDate: string, timeoutMs?: number): Promise<void> {
+  const { gateStateQuery, workflowIds } = await import('../../workflows/signals');
+  await eventually(
+    `the Flink gate of ${runDate} to wait`,
+    async () => (await client.workflow.getHandle(workflowIds.flinkGate(runDate)).query(gateStateQuery)) === 'waiting',
+    timeoutMs,
+  );
+}

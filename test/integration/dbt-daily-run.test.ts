@@ -16,11 +16,10 @@ import { createLogger } from '../../src/logger';
 import { LocalCluster } from '../../src/stack/postgres';
 import { ephemeralPort } from '../../src/stack/ports';
 import { createRoasWorker } from '../../src/worker';
-import { workflowIds } from '../../workflows/signals';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeSlack } from '../helpers/slack';
-import { connectDevServer, runningWorkflow, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, gateWaiting, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('dbtDailyRun on the real stack', () => {
   const db = useTestDatabase(import.meta.url);
@@ -67,7 +66,7 @@ describe('dbtDailyRun on the real stack', () => {
     await loadDay(db.pool, { date: runDate, events: 30_000, seed: 3 });
     const result = await withWorker(db.url, async (taskQueue) => {
       const handle = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue, trigger: 'manual' });
-      await runningWorkflow(temporal.client, workflowIds.flinkGate(runDate));
+      await gateWaiting(temporal.client, runDate);
       // The Flink hook: record the day, then wake the waiting gate.
       const record = await recordFlinkComplete(db.pool, { runDate });
       expect(record).toMatchObject({ inserted: true, rowCount: 30_000 });

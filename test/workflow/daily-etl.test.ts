@@ -9,7 +9,7 @@ import type { DailyEtlInput, DbtDailyRunInput } from '../../workflows/types';
 import { loadSeedsDirectly } from '../helpers/db';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
-import { eventually, runningWorkflow } from '../helpers/temporal';
+import { eventually, gateWaiting } from '../helpers/temporal';
 
 const MINUTE = 60_000;
 
@@ -39,7 +39,7 @@ describe('dailyEtl waiting for the dbt run (time-skipping server)', () => {
       const run = await startDbt(tq, { runDate });
       const etl = await startEtl(tq, { runDate });
       await eventually('the ETL to wait for the dbt run', async () => (await etl.query(progressQuery)).step === 'waiting-for-dbt-run');
-      await runningWorkflow(h.env.client, workflowIds.flinkGate(runDate));
+      await gateWaiting(h.env.client, runDate);
       // Flink completes, the dbt run finishes and wakes the ETL.
       await h.flinkDone(runDate);
       await signalFlinkGate(h.env.client, runDate);

@@ -11,7 +11,7 @@ import { progressQuery, workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunInput } from '../../workflows/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
-import { eventually, runningWorkflow } from '../helpers/temporal';
+import { eventually, gateWaiting } from '../helpers/temporal';
 
 const MINUTE = 60_000;
 
@@ -210,7 +210,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const runDate = '2026-10-09';
     const { result } = await withWorker(succeed, async (tq) => {
       const handle = await start(tq, { runDate });
-      await runningWorkflow(env.client, workflowIds.flinkGate(runDate));
+      await gateWaiting(env.client, runDate);
       await flinkDone(runDate);
       expect(await signalFlinkGate(env.client, runDate)).toBe(true);
       // A repeated call is harmless.
