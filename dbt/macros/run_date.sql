@@ -29,7 +29,11 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook: the date column is how every run finds, deletes and reads its rows. -#}
+{#- Post-hook: the date column is how every run finds, deletes and reads its rows. Only when the
+    table is first built: CREATE INDEX takes a share lock, and two dates running at once (a
+    backfill) would deadlock on it inside their transactions. -#}
 {% macro index_date_column(date_column) -%}
-  create index if not exists {{ this.identifier }}_{{ date_column }}_idx on {{ this }} ({{ date_column }})
+  {%- if not is_incremental() -%}
+    create index if not exists {{ this.identifier }}_{{ date_column }}_idx on {{ this }} ({{ date_column }})
+  {%- endif -%}
 {%- endmacro %}

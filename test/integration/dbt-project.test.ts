@@ -54,6 +54,9 @@ describe('dbt project marketing_roas', () => {
     expect(singular).toHaveLength(17);
     const ran = new Set(test.nodes.map((n) => n.name));
     for (const name of singular) expect(ran, name).toContain(name);
+    // Built on the first run only (an index created on every run deadlocked concurrent dates).
+    const { rows } = await db.pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'analytics' ORDER BY 1");
+    expect(rows.map((r) => r.indexname)).toEqual(['fct_daily_metrics_metric_date_idx', 'int_hourly_agg_event_date_idx', 'stg_ad_events_event_date_idx']);
   });
 
   it('duplicate event ids are removed in staging and reported as a warning', async () => {
