@@ -9,6 +9,7 @@ import { generateEventsCommand } from './commands/generate-events';
 import { runCommand } from './commands/run';
 import { schedulesCommand } from './commands/schedules';
 import { logsCommand, runsCommand, statusCommand } from './commands/status';
+import { testStepCommand, validateCommand } from './commands/validate';
 
 let context: CliContext | undefined;
 const getContext = () => (context ??= createCliContext());
@@ -23,6 +24,8 @@ const program = new Command('roas')
   .addCommand(runsCommand(getContext))
   .addCommand(logsCommand(getContext))
   .addCommand(schedulesCommand(getContext))
+  .addCommand(validateCommand(getContext))
+  .addCommand(testStepCommand(getContext))
   .addCommand(flinkCompleteCommand(getContext))
   .addCommand(generateEventsCommand(getContext));
 

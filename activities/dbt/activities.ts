@@ -115,7 +115,9 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         } else if (RESULT_EVENTS.has(event.name)) {
           progress.nodesDone++;
           const status = String((event.data.status as string | undefined) ?? '');
-          if (FAILED.has(status) || event.level === 'error') progress.failures.push(typeof event.data.name === 'string' ? event.data.name : event.msg);
+          const nodeInfo = event.data.node_info as { node_name?: string } | undefined;
+          const name = typeof event.data.name === 'string' ? event.data.name : (nodeInfo?.node_name ?? event.msg);
+          if (FAILED.has(status) || event.level === 'error') progress.failures.push(name);
           report();
         }
       };

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createDbtRunner } from '../../activities/dbt/runner';
+import type { DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../../workflows/types';
+import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
+import { parseRunDate } from '../dates';
+import { UsageError } from '../errors';
+import { resolveDatabaseUrl } from '../stack/postgres';
+import { venvTools } from '../stack/venv';
+import { WORKFLOWS_PATH } from '../worker';
+import type { CliContext } from './context';
+
+/** R11: check the pipeline definitions without running anything. */
+export function validateCommand(context: () => CliContext): Command {
+  return new Command('validate')
+    .description('Check the pipeline definitions: bundle the workflows (Temporal rejects non-deterministic imports) and parse the dbt project.')
+    .action(async () => {
+      const ctx = context();
+      const problems: string[] = [];
+      try {
+        await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') });
+        console.log('ok   workflows bundle (deterministic sandbox)');
+      } catch (err) {
+        problems.push(`workflows: ${(err as Error).message}`);
+      }
+      const url = await resolveDatabaseUrl(ctx.config, ctx.log).catch(() => 'postgres://roas@127.0.0.1:5432/marketing_roas');
+      const runner = createDbtRunner({ dbtBin: venvTools(ctx.config.venvDir).dbt, projectDir: ctx.config.dbt.projectDir, databaseUrl: url, threads: 1 });
+      const parsed = await runner({
+        command: 'parse',
+        targetPath: path.join(ctx.config.dbt.artifactsDir, 'checks', 'parse'),
+        vars: { run_date: '2026-01-01' },
+      });
+      if (parsed.exitCode === 0) console.log('ok   dbt project parses (models, tests, sources, seeds)');
+      else problems.push(`dbt parse failed: ${parsed.notable.filter((e) => e.level === 'error').map((e) => e.msg).join(' ') || parsed.rawOutput}`);
+      for (const p of problems) console.error(`FAIL ${p}`);
+      if (problems.length) process.exitCode = 1;
+    });
+}
+
+const STEPS = ['dbt-run', 'dbt-test', 'validate', 'report'] as const;
+
+/** R11: one step of a pipeline for one date, here and now, outside Temporal (no retries, no alerts). */
+export function testStepCommand(context: () => CliContext): Command {
+  return new Command('test-step')
+    .description('Run one step for one date in this process, without Temporal (as `airflow tasks test`): no retries, no alerts, no ledger.')
+    .argument('<step>', `${STEPS.join(', ')}`)
+    .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
+    .option('--pipeline <pipeline>', 'for dbt steps: dbt (tag:daily_run) or etl (tag:daily_etl)', 'dbt')
+    .action(async (step: string, opts: { date: string; pipeline: string }) => {
+      if (!(STEPS as readonly string[]).includes(step)) throw new UsageError(`unknown step "${step}": choose one of ${STEPS.join(', ')}`);
+      if (opts.pipeline !== 'dbt' && opts.pipeline !== 'etl') throw new UsageError(`--pipeline must be dbt or etl, not "${opts.pipeline}"`);
+      const runDate = parseRunDate(opts.date, '--date');
+      const ctx = context();
+      try {
+        const pool = await ctx.pool();
+        const activities = createActivities({
+          runner: createDbtRunner({
+            dbtBin: venvTools(ctx.config.venvDir).dbt,
+            projectDir: ctx.config.dbt.projectDir,
+            databaseUrl: await resolveDatabaseUrl(ctx.config, ctx.log),
+            threads: ctx.config.dbt.threads,
+          }),
+          artifactsDir: path.join(ctx.config.dbt.artifactsDir, 'test-step'),
+          reportsDir: ctx.config.reportsDir,
+          pool,
+          slack: undefined,
+          channel: ctx.config.slack.channel,
+          log: ctx.log,
+          workflowStatus: () => Promise.resolve(null),
+          temporal: undefined as never,
+        });
+        const env = new MockActivityEnvironment();
+        if (step === 'dbt-run' || step === 'dbt-test') {
+          const input: DbtStepInput = {
+            pipeline: opts.pipeline === 'etl' ? 'daily_etl' : 'dbt_daily_run',
+            runDate,
+            step: step === 'dbt-run' ? 'run' : 'test',
+            select: [opts.pipeline === 'etl' ? 'tag:daily_etl' : 'tag:daily_run'],
+          };
+          const r: DbtStepResult = await env.run((i: DbtStepInput) => activities.runDbtStep(i), input);
+          for (const n of r.nodes) console.log(`${n.status.padEnd(8)} ${n.name}${n.failures ? ` (${n.failures} rows)` : ''}`);
+          console.log(`dbt ${r.dbtSeconds.toFixed(1)}s; artifacts ${r.targetPath}`);
+        } else if (step === 'validate') {
+          const checks: ValidationCheck[] = await env.run((d: string) => activities.validateSourceData(d, DEFAULT_THRESHOLDS), runDate);
+          for (const c of checks) console.log(`${c.status.padEnd(5)} ${c.name}: ${c.detail}`);
+          if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+        } else {
+          const r: ReportSummary = await env.run((d: string) => activities.generateReport(d, []), runDate);
+          console.log(`report: ${r.htmlPath}`);
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+}
