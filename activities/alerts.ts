@@ -4,6 +4,7 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import type { Logger } from '../src/logger';
+import type { PipelineMetrics } from '../src/metrics';
 import type { Alert } from '../workflows/types';
 
 export interface AlertDeps {
@@ -12,6 +13,7 @@ export interface AlertDeps {
   slack: WebClient | undefined;
   channel: string;
   log: Logger;
+  metrics?: PipelineMetrics;
 }
 
 export interface AlertOutcome {
@@ -43,6 +45,7 @@ export function createAlertActivities(deps: AlertDeps) {
       deps.log.warn({ alert: alert.incidentKey, kind: alert.kind, runDate: alert.runDate }, text);
       if (!deps.slack) {
         await deps.pool.query("UPDATE orchestrator.alerts SET delivery_error = 'no SLACK_BOT_TOKEN set: logged only' WHERE id = $1", [id]);
+        deps.metrics?.alert(alert.kind, false);
         return { sent: false, duplicate: false, deliveryError: 'no SLACK_BOT_TOKEN set' };
       }
       const blocks: KnownBlock[] = [
@@ -58,11 +61,13 @@ export function createAlertActivities(deps: AlertDeps) {
           blocks,
         });
         await deps.pool.query('UPDATE orchestrator.alerts SET delivered = true WHERE id = $1', [id]);
+        deps.metrics?.alert(alert.kind, true);
         return { sent: true, duplicate: false };
       } catch (err) {
         const reason = slackErrorReason(err);
         deps.log.error({ alert: alert.incidentKey, reason }, 'Slack did not take the alert; it is recorded in orchestrator.alerts');
         await deps.pool.query('UPDATE orchestrator.alerts SET delivery_error = $2 WHERE id = $1', [id, reason]);
+        deps.metrics?.alert(alert.kind, false);
         return { sent: false, duplicate: false, deliveryError: reason };
       }
     },

@@ -1,13 +1,15 @@
 // The run ledger (orchestrator.pipeline_runs) and the Flink table, through a pg pool.
 // Parameterised queries only.
 import type pg from 'pg';
+import type { PipelineMetrics } from '../src/metrics';
 import type { LedgerStart, LedgerUpdate, PipelineName } from '../workflows/types';
 
 export interface LedgerDeps {
   pool: pg.Pool;
+  metrics?: PipelineMetrics;
 }
 
-export function createLedgerActivities({ pool }: LedgerDeps) {
+export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
   return {
     /** The latest successful run of the pipeline for the date, if any. */
     async findSucceededRun(pipeline: PipelineName, runDate: string): Promise<{ workflowId: string; runId: string; finishedAt: string } | null> {
@@ -32,7 +34,7 @@ export function createLedgerActivities({ pool }: LedgerDeps) {
 
     /** Returns the row's finished_at (set by the database clock when `finished`). */
     async updateRun(u: LedgerUpdate): Promise<{ finishedAt: string | null }> {
-      const { rows } = await pool.query<{ finished_at: Date | null }>(
+      const { rows } = await pool.query<{ finished_at: Date | null; started_at: Date; pipeline: string; status: string; sla_met: boolean | null }>(
         `UPDATE orchestrator.pipeline_runs SET
            status = coalesce($3, status),
            current_step = coalesce($4, current_step),
@@ -43,7 +45,7 @@ export function createLedgerActivities({ pool }: LedgerDeps) {
            summary = summary || coalesce($9::jsonb, '{}'::jsonb),
            finished_at = CASE WHEN $10 THEN now() ELSE finished_at END
          WHERE workflow_id = $1 AND run_id = $2
-         RETURNING finished_at`,
+         RETURNING finished_at, started_at, pipeline, status, sla_met`,
         [
           u.workflowId,
           u.runId,
@@ -57,7 +59,11 @@ export function createLedgerActivities({ pool }: LedgerDeps) {
           u.finished ?? false,
         ],
       );
-      return { finishedAt: rows[0]?.finished_at?.toISOString() ?? null };
+      const row = rows[0];
+      if (u.finished && row?.finished_at) {
+        metrics?.runFinished({ pipeline: row.pipeline, status: row.status }, (row.finished_at.getTime() - row.started_at.getTime()) / 1000, row.sla_met);
+      }
+      return { finishedAt: row?.finished_at?.toISOString() ?? null };
     },
 
     /** True when Flink has reported the date complete (realtime.flink_batches has it). */

@@ -66,6 +66,13 @@ const schema = z.object({
   ),
   TEMPORAL_TASK_QUEUE: optional(z.string().min(1)).default('marketing-roas'),
   TEMPORAL_UI_URL: optional(z.url({ error: 'expects a URL such as http://localhost:8233' })),
+  TEMPORAL_TLS: optional(z.enum(['true', 'false'], { error: 'expects true or false' })),
+  TEMPORAL_TLS_CERT_PATH: optional(z.string()),
+  TEMPORAL_TLS_KEY_PATH: optional(z.string()),
+  TEMPORAL_TLS_CA_PATH: optional(z.string()),
+  TEMPORAL_API_KEY: optional(z.string().min(10, 'expects an API key')),
+  TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
+  ROAS_HTTP_PORT: optional(port).default(9465),
   ROAS_REPORTS_DIR: optional(z.string()),
   DBT_PROJECT_DIR: optional(z.string()),
   DBT_ARTIFACTS_DIR: optional(z.string()),
@@ -100,7 +107,13 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     uiUrl: string;
+    /** TLS for Temporal Cloud or a secured cluster; mTLS when a client certificate is given. */
+    tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string };
+    apiKey: string | undefined;
+    metricsAddress: string;
   };
+  /** The worker's health and pipeline-metrics HTTP port. */
+  httpPort: number;
   dbt: {
     projectDir: string;
     artifactsDir: string;
@@ -137,6 +150,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
   const v = parsed.data;
+  const problems: string[] = [];
+  if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH)) {
+    problems.push('  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: mTLS needs both the client certificate and its key');
+  }
+  for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const) {
+    const file = v[name];
+    if (file && !existsSync(file)) problems.push(`  ${name}=${JSON.stringify(file)}: no such file`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${problems.join('\n')}`);
   const localDir = path.resolve(root, v.ROAS_LOCAL_DIR ?? '.local');
   const temporalUiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${v.TEMPORAL_UI_PORT}`;
   return {
@@ -152,7 +174,16 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: v.TEMPORAL_NAMESPACE,
       taskQueue: v.TEMPORAL_TASK_QUEUE,
       uiUrl: temporalUiUrl.replace(/\/$/, ''),
+      tls: {
+        enabled: v.TEMPORAL_TLS === 'true' || Boolean(v.TEMPORAL_TLS_CERT_PATH || v.TEMPORAL_API_KEY),
+        certPath: v.TEMPORAL_TLS_CERT_PATH,
+        keyPath: v.TEMPORAL_TLS_KEY_PATH,
+        caPath: v.TEMPORAL_TLS_CA_PATH,
+      },
+      apiKey: v.TEMPORAL_API_KEY,
+      metricsAddress: v.TEMPORAL_METRICS_ADDRESS,
     },
+    httpPort: v.ROAS_HTTP_PORT,
     dbt: {
       projectDir: path.resolve(root, v.DBT_PROJECT_DIR ?? 'dbt'),
       artifactsDir: path.resolve(root, v.DBT_ARTIFACTS_DIR ?? path.join(localDir, 'dbt-artifacts')),

@@ -10,8 +10,11 @@ import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import type { PipelineMetrics } from './metrics';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
+/** Written by `npm run build:workflows` (the Docker image does it at build time). */
+export const WORKFLOW_BUNDLE_PATH = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 export interface WorkerDeps {
   config: Config;
@@ -22,6 +25,7 @@ export interface WorkerDeps {
   /** Pre-bundled workflow code; without it the worker bundles workflows/ at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   log?: Logger;
+  metrics?: PipelineMetrics;
 }
 
 export interface RoasWorker {
@@ -71,6 +75,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     slack: slackClient(config),
     channel: config.slack.channel,
     log,
+    metrics: deps.metrics,
   });
   const worker = await Worker.create({
     connection: deps.connection,

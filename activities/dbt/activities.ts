@@ -6,6 +6,7 @@ import {
   DBT_NOTHING_SELECTED,
   DBT_TEST_FAILURE,
 } from '../../src/failure-types';
+import type { PipelineMetrics } from '../../src/metrics';
 import type { DbtFailureDetails, DbtNodeSummary, DbtProgress, DbtStepInput, DbtStepResult } from '../../workflows/types';
 import { classifyDbtFailure, failureSummary } from './classify';
 import { readRunResults, type DbtNodeResult } from './run-results';
@@ -21,6 +22,7 @@ export interface DbtActivityDeps {
   cancelQueries?: (applicationName: string) => Promise<number>;
   /** Minimum time between two progress reports. */
   progressIntervalMs?: number;
+  metrics?: PipelineMetrics;
 }
 
 export interface DbtConnectionCheck {
@@ -137,6 +139,12 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       report(true);
 
       const run = readRunResults(targetPath);
+      deps.metrics?.dbtStep(
+        { pipeline: input.pipeline, step: input.step, outcome: result.exitCode === 0 ? 'success' : result.cancelled ? 'cancelled' : 'failure' },
+        result.durationMs / 1000,
+        attempt,
+        (run?.nodes ?? []).filter((n) => n.resourceType === 'model').reduce((sum, n) => sum + (n.rowsAffected ?? 0), 0),
+      );
       const ranNodes = (run?.nodes ?? []).map(summarize);
       // Nodes that passed on an earlier attempt stay in the result as they were.
       const carried = (previous ?? []).filter((n) => !ranNodes.some((r) => r.name === n.name));

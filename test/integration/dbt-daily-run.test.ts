@@ -13,6 +13,7 @@ import { migrate } from '../../src/db/migrate';
 import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { createLogger } from '../../src/logger';
+import { createPipelineMetrics } from '../../src/metrics';
 import { LocalCluster } from '../../src/stack/postgres';
 import { ephemeralPort } from '../../src/stack/ports';
 import { createRoasWorker } from '../../src/worker';
@@ -27,6 +28,7 @@ describe('dbtDailyRun on the real stack', () => {
   let slack: Awaited<ReturnType<typeof startFakeSlack>>;
   let config: Config;
   const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-daily-artifacts-'));
+  const metrics = createPipelineMetrics();
 
   beforeAll(async () => {
     temporal = await connectDevServer();
@@ -53,6 +55,7 @@ describe('dbtDailyRun on the real stack', () => {
       taskQueue,
       workflowBundle: workflowBundle(),
       log: createLogger('silent'),
+      metrics,
     });
     try {
       return await worker.runUntil(body(taskQueue));
@@ -88,6 +91,14 @@ describe('dbtDailyRun on the real stack', () => {
     const ledger = await db.pool.query('SELECT status, attempts, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(ledger.rows).toEqual([{ status: 'succeeded', attempts: 1, sla_met: true }]);
     expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
+
+    // The worker's /metrics exposes what happened.
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/roas_dbt_step_duration_seconds_count\{pipeline="dbt_daily_run",step="run",outcome="success"\} 1/);
+    expect(text).toMatch(/roas_dbt_step_duration_seconds_count\{pipeline="dbt_daily_run",step="test",outcome="success"\} 1/);
+    expect(text).toMatch(/roas_pipeline_run_duration_seconds_count\{pipeline="dbt_daily_run",status="succeeded"\} 1/);
+    const rowsProcessed = /roas_dbt_rows_processed_total\{pipeline="dbt_daily_run"\} (\d+)/.exec(text);
+    expect(Number(rowsProcessed?.[1])).toBeGreaterThanOrEqual(30_000);
   });
 
   it('an injected data defect fails the run with one Slack message naming the test', async () => {

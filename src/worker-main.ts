@@ -1,0 +1,101 @@
+// The production worker (`npm run worker`, the Docker image): connects to the configured
+// Temporal (TLS, mTLS, API key) and PostgreSQL, serves /healthz and /metrics, exposes Temporal's
+// runtime metrics for Prometheus, and on SIGTERM stops taking work, lets in-flight steps finish
+// within the grace time (then cancels them: dbt is stopped, the step is retried elsewhere), and exits.
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
+import { exitOnError } from './cli-errors';
+import { loadConfig, type Config } from './config';
+import { temporalAddress } from './commands/context';
+import { createLogger } from './logger';
+import { createPipelineMetrics } from './metrics';
+import { resolveDatabaseUrl } from './stack/postgres';
+import { venvTools } from './stack/venv';
+import { createRoasWorker, WORKFLOW_BUNDLE_PATH } from './worker';
+
+export function connectionOptions(config: Config): NativeConnectionOptions {
+  const t = config.temporal;
+  const read = (p?: string) => (p ? readFileSync(p) : undefined);
+  return {
+    address: temporalAddress(config),
+    ...(t.tls.enabled
+      ? {
+          tls: {
+            ...(t.tls.caPath ? { serverRootCACertificate: read(t.tls.caPath) } : {}),
+            ...(t.tls.certPath && t.tls.keyPath ? { clientCertPair: { crt: read(t.tls.certPath)!, key: read(t.tls.keyPath)! } } : {}),
+          },
+        }
+      : {}),
+    ...(t.apiKey ? { apiKey: t.apiKey } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: config.temporal.metricsAddress } } },
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+  const databaseUrl = await resolveDatabaseUrl(config, log);
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  const metrics = createPipelineMetrics();
+  const { worker, pool, close } = await createRoasWorker({
+    config,
+    connection,
+    databaseUrl,
+    dbtBin: venvTools(config.venvDir).dbt,
+    log,
+    metrics,
+    ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {}),
+  });
+
+  const server = http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((body) => {
+        res.setHeader('content-type', metrics.registry.contentType);
+        res.end(body);
+      });
+      return;
+    }
+    if (req.url === '/healthz') {
+      void health().then((h) => {
+        res.statusCode = h.ok ? 200 : 503;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(h));
+      });
+      return;
+    }
+    res.statusCode = 404;
+    res.end('try /healthz or /metrics\n');
+  });
+  const health = async () => {
+    const state = worker.getState();
+    const temporal = await Promise.race([
+      connection.workflowService.getSystemInfo({}).then(
+        () => 'ok',
+        (e: unknown) => `unreachable: ${(e as Error).message}`,
+      ),
+      new Promise<string>((r) => setTimeout(() => r('unreachable: no answer in 3 s'), 3_000)),
+    ]);
+    const postgres = await pool.query('SELECT 1').then(
+      () => 'ok',
+      (e: unknown) => `unreachable: ${(e as Error).message}`,
+    );
+    return { ok: state === 'RUNNING' && temporal === 'ok' && postgres === 'ok', worker: state, temporal, postgres };
+  };
+  server.listen(config.httpPort, () => log.info({ port: config.httpPort, temporalMetrics: config.temporal.metricsAddress }, 'health and metrics'));
+  log.info({ taskQueue: config.temporal.taskQueue, temporal: temporalAddress(config) }, 'worker running');
+  try {
+    await worker.run();
+  } finally {
+    server.close();
+    await close();
+    await connection.close();
+    log.info('worker stopped');
+  }
+}
+
+main().catch(exitOnError);
