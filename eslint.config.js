@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.venv/', '.local/', 'dbt/', 'test-output/'] },
+  { ignores: ['node_modules/', '.venv/', '.local/', 'dbt/', 'test-output/', 'dist/', 'reports/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
