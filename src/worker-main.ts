@@ -10,7 +10,8 @@ import { loadConfig, type Config } from './config';
 import { temporalAddress } from './commands/context';
 import { createLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
-import { resolveDatabaseUrl } from './stack/postgres';
+import { migrate } from './db/migrate';
+import { ensureDatabase, resolveDatabaseUrl } from './stack/postgres';
 import { venvTools } from './stack/venv';
 import { createRoasWorker, WORKFLOW_BUNDLE_PATH } from './worker';
 
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
   const databaseUrl = await resolveDatabaseUrl(config, log);
+  // Idempotent, and serialised by an advisory lock: every replica may run it at start.
+  await ensureDatabase(databaseUrl, log);
+  const applied = await migrate(databaseUrl);
+  if (applied.length) log.info({ applied }, 'applied migrations');
   const connection = await NativeConnection.connect(connectionOptions(config));
   const metrics = createPipelineMetrics();
   const { worker, pool, close } = await createRoasWorker({
