@@ -29,4 +29,5 @@ RUN ./node_modules/.bin/tsx scripts/bundle-workflows.ts \
 RUN useradd --create-home --uid 10001 roas && mkdir -p /data && chown roas /data /app/dbt
 USER roas
 EXPOSE 9464 9465
-CMD ["./node_modules/.bin/tsx", "src/worker-main.ts"]
+# node itself is PID 1 (no wrapper), so SIGTERM from `docker stop` reaches the worker.
+CMD ["node", "--import", "tsx", "src/worker-main.ts"]

@@ -73,6 +73,7 @@ const schema = z.object({
   TEMPORAL_API_KEY: optional(z.string().min(10, 'expects an API key')),
   TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
   ROAS_HTTP_PORT: optional(port).default(9465),
+  ROAS_SHUTDOWN_GRACE: optional(duration).default(durationMs('30s')),
   ROAS_REPORTS_DIR: optional(z.string()),
   DBT_PROJECT_DIR: optional(z.string()),
   DBT_ARTIFACTS_DIR: optional(z.string()),
@@ -114,6 +115,8 @@ export interface Config {
   };
   /** The worker's health and pipeline-metrics HTTP port. */
   httpPort: number;
+  /** How long a stopping worker lets running steps finish before cancelling them. */
+  shutdownGraceMs: number;
   dbt: {
     projectDir: string;
     artifactsDir: string;
@@ -184,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
       metricsAddress: v.TEMPORAL_METRICS_ADDRESS,
     },
     httpPort: v.ROAS_HTTP_PORT,
+    shutdownGraceMs: v.ROAS_SHUTDOWN_GRACE,
     dbt: {
       projectDir: path.resolve(root, v.DBT_PROJECT_DIR ?? 'dbt'),
       artifactsDir: path.resolve(root, v.DBT_ARTIFACTS_DIR ?? path.join(localDir, 'dbt-artifacts')),

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   Runtime.install({
     logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: config.temporal.metricsAddress } } },
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // We handle the signals ourselves (below) so the process ends with exit code 0 after a
+    // clean drain; the SDK's own handling would re-raise the signal at the end.
+    shutdownSignals: [],
   });
   const databaseUrl = await resolveDatabaseUrl(config, log);
   // Idempotent, and serialised by an advisory lock: every replica may run it at start.
@@ -92,6 +94,17 @@ async function main(): Promise<void> {
     return { ok: state === 'RUNNING' && temporal === 'ok' && postgres === 'ok', worker: state, temporal, postgres };
   };
   server.listen(config.httpPort, () => log.info({ port: config.httpPort, temporalMetrics: config.temporal.metricsAddress }, 'health and metrics'));
+  // process.on, not once: a listener must stay registered, or execa's exit hook (signal-exit)
+  // takes the signal for unhandled and re-raises it, killing the worker mid-drain.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return log.warn({ signal }, 'already stopping; waiting for running steps');
+      stopping = true;
+      log.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: no new work; running steps get the grace time, then are cancelled and retried elsewhere');
+      worker.shutdown();
+    });
+  }
   log.info({ taskQueue: config.temporal.taskQueue, temporal: temporalAddress(config) }, 'worker running');
   try {
     await worker.run();

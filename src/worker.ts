@@ -83,7 +83,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     taskQueue: deps.taskQueue ?? config.temporal.taskQueue,
     activities,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    shutdownGraceTime: '30 seconds',
+    shutdownGraceTime: config.shutdownGraceMs,
     // Heartbeats carry cancellation back to a running dbt step: send them often enough that a
     // cancelled run stops its dbt within seconds, not the default 30-60 s.
     maxHeartbeatThrottleInterval: '5 seconds',
