@@ -22,12 +22,13 @@ COPY activities ./activities
 COPY scripts ./scripts
 COPY migrations ./migrations
 COPY dbt ./dbt
-RUN ./node_modules/.bin/tsx scripts/bundle-workflows.ts \
+RUN npm run build \
  && .venv/bin/dbt parse --project-dir dbt --profiles-dir dbt --vars '{run_date: 2026-01-01}' --target-path /tmp/dbt-parse \
  && rm -rf /tmp/dbt-parse dbt/logs
 
 RUN useradd --create-home --uid 10001 roas && mkdir -p /data && chown roas /data /app/dbt
 USER roas
 EXPOSE 9464 9465
-# node itself is PID 1 (no wrapper), so SIGTERM from `docker stop` reaches the worker.
-CMD ["node", "--import", "tsx", "src/worker-main.ts"]
+# Plain node on the pre-built bundle (no TypeScript loader: ~65 MB less), and node itself is
+# PID 1, so SIGTERM from `docker stop` reaches the worker.
+CMD ["node", "dist/worker.mjs"]

@@ -5,13 +5,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { loadConfig } from '../src/config';
+import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startPostgres } from '../src/stack/postgres';
 import { ephemeralPort } from '../src/stack/ports';
 import { spawnDevServer } from '../src/stack/temporal';
 import { ensureVenv } from '../src/stack/venv';
-import { WORKFLOWS_PATH } from '../src/worker';
+import { WORKER_BUILD_PATH, WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker';
+import { execa } from 'execa';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,6 +40,18 @@ export default async function setup(project: TestProject) {
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   const workflowBundlePath = path.join(testDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
+  // The production worker as the image runs it: dist/worker.mjs with the pre-built workflows.
+  mkdirSync(path.dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
+  writeFileSync(WORKFLOW_BUNDLE_PATH, bundle.code);
+  await execa(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild'), [
+    'src/worker-main.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--packages=external',
+    `--outfile=${WORKER_BUILD_PATH}`,
+    '--log-level=warning',
+  ], { cwd: PROJECT_ROOT });
 
   project.provide('temporalAddress', `127.0.0.1:${port}`);
   project.provide('databaseUrl', postgres.url);

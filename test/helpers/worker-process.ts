@@ -1,7 +1,7 @@
 // The production worker (src/worker-main.ts) as a child process, as it runs in a container.
-import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { PROJECT_ROOT } from '../../src/config';
+import { WORKER_BUILD_PATH } from '../../src/worker';
 import { ephemeralPort } from '../../src/stack/ports';
 import { eventually } from './temporal';
 
@@ -16,8 +16,8 @@ export interface WorkerProcess {
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const httpPort = await ephemeralPort();
   const metricsPort = await ephemeralPort();
-  // `node --import tsx`, as in the image: one process, so SIGTERM reaches the worker itself.
-  const child = execa(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker-main.ts')], {
+  // As in the image: plain node on the build made by the global setup; SIGTERM reaches the worker itself.
+  const child = execa(process.execPath, [WORKER_BUILD_PATH], {
     reject: false,
     cwd: PROJECT_ROOT,
     // A graceful stop takes a few seconds: never let execa escalate to SIGKILL on its own.
