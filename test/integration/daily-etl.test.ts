@@ -5,14 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSourceData } from '../../activities/etl/validate';
 import { startDbtDailyRun } from '../../src/client/runs';
 import { PROJECT_ROOT, type Config } from '../../src/config';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
-import { createLogger } from '../../src/logger';
-import { createRoasWorker } from '../../src/worker';
 import { dailyEtl } from '../../workflows';
 import { workflowIds } from '../../workflows/signals';
 import type { DailyEtlResult, ValidationThresholds } from '../../workflows/types';
@@ -20,8 +18,9 @@ import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
 import { testConfig } from '../helpers/config';
 import { loadSeedsDirectly, useTestDatabase } from '../helpers/db';
 import { dbtFor } from '../helpers/dbt';
+import { withRealWorker } from '../helpers/real-worker';
 import { startFakeSlack } from '../helpers/slack';
-import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, uniqueTaskQueue } from '../helpers/temporal';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RUN_DATE = '2026-06-10';
@@ -52,30 +51,17 @@ describe('daily ETL on the real stack', () => {
     await recordFlinkComplete(db.pool, { runDate: RUN_DATE });
 
     const taskQueue = uniqueTaskQueue('etl-real');
-    const { worker, close } = await createRoasWorker({
-      config,
-      connection: temporal.nativeConnection,
-      databaseUrl: db.url,
-      dbtBin: inject('dbtBin'),
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      log: createLogger('silent'),
-    });
-    try {
-      result = await worker.runUntil(async () => {
-        // The ETL starts first and waits for the dbt run, as at 06:00 after a late 00:00 run.
-        const etl = await temporal.client.workflow.start(dailyEtl, {
-          taskQueue,
-          workflowId: workflowIds.dailyEtl(RUN_DATE),
-          args: [{ runDate: RUN_DATE, webUiUrl: config.temporal.uiUrl }],
-        });
-        const run = await startDbtDailyRun(temporal.client, config, RUN_DATE, { taskQueue });
-        await run.result();
-        return etl.result();
+    result = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, async () => {
+      // The ETL starts first and waits for the dbt run, as at 06:00 after a late 00:00 run.
+      const etl = await temporal.client.workflow.start(dailyEtl, {
+        taskQueue,
+        workflowId: workflowIds.dailyEtl(RUN_DATE),
+        args: [{ runDate: RUN_DATE, webUiUrl: config.temporal.uiUrl }],
       });
-    } finally {
-      await close();
-    }
+      const run = await startDbtDailyRun(temporal.client, config, RUN_DATE, { taskQueue });
+      await run.result();
+      return etl.result();
+    });
   });
   afterAll(async () => {
     await temporal?.close();
@@ -134,27 +120,14 @@ describe('daily ETL on the real stack', () => {
     const stray = path.join(result.report!.dir, 'stale-from-an-older-run.csv');
     writeFileSync(stray, 'old\n');
     const taskQueue = uniqueTaskQueue('etl-rerun');
-    const { worker, close } = await createRoasWorker({
-      config,
-      connection: temporal.nativeConnection,
-      databaseUrl: db.url,
-      dbtBin: inject('dbtBin'),
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      log: createLogger('silent'),
-    });
-    try {
-      const again = await worker.runUntil(
-        temporal.client.workflow.execute(dailyEtl, {
-          taskQueue,
-          workflowId: workflowIds.dailyEtl(RUN_DATE),
-          args: [{ runDate: RUN_DATE, force: true }],
-        }),
-      );
-      expect(again.status).toBe('succeeded');
-    } finally {
-      await close();
-    }
+    const again = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, () =>
+      temporal.client.workflow.execute(dailyEtl, {
+        taskQueue,
+        workflowId: workflowIds.dailyEtl(RUN_DATE),
+        args: [{ runDate: RUN_DATE, force: true }],
+      }),
+    );
+    expect(again.status).toBe('succeeded');
     expect(existsSync(stray)).toBe(false);
     expect(existsSync(path.join(result.report!.dir, 'index.html'))).toBe(true);
   });

@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createRoasWorker } from '../../src/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbtConnectionCheck } from '../../workflows';
+import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
-import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, uniqueTaskQueue } from '../helpers/temporal';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 
@@ -25,21 +25,9 @@ describe('dbtConnectionCheck on the real stack', () => {
   async function runCheck(databaseUrl: string, retry = { intervalMs: 1_000, maximumAttempts: 2 }) {
     const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir });
     const taskQueue = uniqueTaskQueue('dbt-check');
-    const { worker, close } = await createRoasWorker({
-      config,
-      connection: temporal.nativeConnection,
-      databaseUrl,
-      dbtBin: inject('dbtBin'),
-      taskQueue,
-      workflowBundle: workflowBundle(),
-    });
-    try {
-      return await worker.runUntil(
-        temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
-      );
-    } finally {
-      await close();
-    }
+    return withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl, taskQueue }, () =>
+      temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
+    );
   }
 
   it('runs dbt debug through the worker against PostgreSQL', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { execa } from 'execa';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
 import type { Config } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
@@ -16,11 +16,11 @@ import { createLogger } from '../../src/logger';
 import { createPipelineMetrics } from '../../src/metrics';
 import { LocalCluster } from '../../src/stack/postgres';
 import { ephemeralPort } from '../../src/stack/ports';
-import { createRoasWorker } from '../../src/worker';
+import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeSlack } from '../helpers/slack';
-import { connectDevServer, gateWaiting, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('dbtDailyRun on the real stack', () => {
   const db = useTestDatabase(import.meta.url);
@@ -47,21 +47,7 @@ describe('dbtDailyRun on the real stack', () => {
 
   async function withWorker<T>(databaseUrl: string, body: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('daily-real');
-    const { worker, close } = await createRoasWorker({
-      config,
-      connection: temporal.nativeConnection,
-      databaseUrl,
-      dbtBin: inject('dbtBin'),
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      log: createLogger('silent'),
-      metrics,
-    });
-    try {
-      return await worker.runUntil(body(taskQueue));
-    } finally {
-      await close();
-    }
+    return withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl, taskQueue, metrics }, () => body(taskQueue));
   }
 
   it('generated day → flink-complete → dbt run and test succeed and analytics is populated', async () => {

@@ -6,17 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchedules, scheduleId, SCHEDULES } from '../../src/client/schedules';
 import type { Config } from '../../src/config';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
-import { createLogger } from '../../src/logger';
-import { createRoasWorker } from '../../src/worker';
 import { backfill } from '../../workflows';
+import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
-import { connectDevServer, eventually, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, eventually, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('schedules and backfill on the dev server', () => {
   const db = useTestDatabase(import.meta.url);
@@ -35,20 +34,7 @@ describe('schedules and backfill on the dev server', () => {
   });
 
   async function withWorker<T>(body: () => Promise<T>): Promise<T> {
-    const { worker, close } = await createRoasWorker({
-      config,
-      connection: temporal.nativeConnection,
-      databaseUrl: db.url,
-      dbtBin: inject('dbtBin'),
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      log: createLogger('silent'),
-    });
-    try {
-      return await worker.runUntil(body());
-    } finally {
-      await close();
-    }
+    return withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, body);
   }
 
   async function ledger(runDate: string) {
