@@ -16,14 +16,21 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'start');
   // The SDK's own INFO lines (bundle sizes, state changes) drown the useful ones at start-up.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    // Signals are handled below, with listeners that stay registered (see src/worker-main.ts).
+    shutdownSignals: [],
+  });
   let stopping = false;
   let stack: LocalStack | undefined;
-  const early = () => {
+  let stopWorker: (() => void) | undefined;
+  const onSignal = () => {
+    if (stopping) return;
     stopping = true;
+    stopWorker?.();
   };
-  process.once('SIGINT', early);
-  process.once('SIGTERM', early);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     stack = await startLocalStack(config, log);
@@ -35,9 +42,8 @@ async function main(): Promise<void> {
       databaseUrl: stack.postgres.url,
       dbtBin: stack.tools.dbt,
     });
-    process.off('SIGINT', early);
-    process.off('SIGTERM', early);
     if (stopping) return;
+    stopWorker = () => worker.shutdown();
     const running = worker.run();
 
     const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
