@@ -12,6 +12,9 @@ import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { connectDevServer, eventually, uniqueTaskQueue } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { ephemeralPort } from '../../src/stack/ports';
+import { spawnDevServer } from '../../src/stack/temporal';
+import { venvTools } from '../../src/stack/venv';
 
 describe('the production worker process', () => {
   const db = useTestDatabase(import.meta.url);
@@ -85,4 +88,25 @@ describe('the production worker process', () => {
     expect(metrics).toMatch(/roas_pipeline_run_duration_seconds_count\{pipeline="dbt_daily_run",status="succeeded"\} 1/);
     expect(metrics).toMatch(/roas_dbt_step_retries_total\{pipeline="dbt_daily_run",step="run"\} 1/);
   });
+
+  it('/healthz turns 503 when the worker loses its Temporal server', async () => {
+    // A Temporal server of its own, so stopping it disturbs no other test.
+    const port = await ephemeralPort();
+    const server = await spawnDevServer({ binary: venvTools(testConfig().venvDir).temporal, port, logFile: path.join(artifactsDir, 'temporal-health.log') });
+    let stopped = false;
+    try {
+      const worker = await startWorkerProcess({ ...env(), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+      workers.push(worker);
+      expect((await worker.health()).body).toMatchObject({ ok: true, temporal: 'ok' });
+      await server.stop();
+      stopped = true;
+      await eventually('the health check to notice', async () => (await worker.health()).status === 503, 30_000);
+      const h = await worker.health();
+      expect(h.body).toMatchObject({ ok: false, postgres: 'ok' });
+      expect(String(h.body.temporal)).toMatch(/^unreachable/);
+    } finally {
+      if (!stopped) await server.stop();
+    }
+  });
 });
+

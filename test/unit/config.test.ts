@@ -52,4 +52,15 @@ describe('loadConfig', () => {
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ TEMPORAL_PORT: 'x', DBT_THREADS: '0' })).toThrow(/TEMPORAL_PORT=.*\n.*DBT_THREADS=/s);
   });
+
+  it('checks the Temporal TLS settings at start-up', () => {
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/nonexistent/client.pem' })).toThrow(/TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/nonexistent/c.pem', TEMPORAL_TLS_KEY_PATH: '/nonexistent/c.key' })).toThrow(
+      /TEMPORAL_TLS_CERT_PATH="\/nonexistent\/c.pem": no such file/,
+    );
+    expect(() => loadConfig({ TEMPORAL_TLS: 'yes' })).toThrow(/TEMPORAL_TLS="yes": expects true or false/);
+    const cloud = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-0123456789abcdef' });
+    expect(cloud.temporal.tls.enabled).toBe(true);
+    expect(cloud.temporal.apiKey).toBe('key-0123456789abcdef');
+  });
 });
