@@ -27,7 +27,7 @@ RUN npm run build \
  && rm -rf /tmp/dbt-parse dbt/logs
 
 RUN useradd --create-home --uid 10001 roas && mkdir -p /data && chown roas /data /app/dbt
-USER roas
+USER 10001
 EXPOSE 9464 9465
 # Plain node on the pre-built bundle (no TypeScript loader: ~65 MB less), and node itself is
 # PID 1, so SIGTERM from `docker stop` reaches the worker.

@@ -12,6 +12,7 @@ export interface VenvTools {
   dbt: string;
   temporal: string;
   temporalTestServer: string;
+  hadolint: string;
 }
 
 export function venvTools(venvDir: string): VenvTools {
@@ -20,6 +21,7 @@ export function venvTools(venvDir: string): VenvTools {
     dbt: path.join(bin, 'dbt'),
     temporal: path.join(bin, 'temporal'),
     temporalTestServer: path.join(bin, 'temporal-test-server'),
+    hadolint: path.join(bin, 'hadolint'),
   };
 }
 

