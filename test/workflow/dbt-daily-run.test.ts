@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signalFlinkGate } from '../../src/flink-complete';
 import { dbtDailyRun, flinkGate } from '../../workflows';
-import { progressQuery, workflowIds } from '../../workflows/signals';
+import { flinkCompleteSignal, gateStateQuery, progressQuery, workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunInput } from '../../workflows/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
@@ -221,6 +221,28 @@ describe('dbtDailyRun (time-skipping server)', () => {
     });
     expect(result.r.status).toBe('succeeded');
     expect(result.gate).toMatchObject({ openedBy: 'signal' });
+  });
+
+  it('ignores malformed and wrong-date flinkComplete signals, and a signal after completion is harmless', async () => {
+    const runDate = '2026-10-14';
+    const { result } = await withWorker(succeed, async (tq) => {
+      const handle = await start(tq, { runDate });
+      await gateWaiting(env.client, runDate);
+      const gate = env.client.workflow.getHandle<typeof flinkGate>(workflowIds.flinkGate(runDate));
+      // A payload for another date, an empty one and a non-object: the gate keeps waiting.
+      await gate.signal(flinkCompleteSignal, { runDate: '2026-10-15' });
+      await gate.signal('flinkComplete', {});
+      await gate.signal('flinkComplete', 'complete!');
+      expect(await gate.query(gateStateQuery)).toBe('waiting');
+      await flinkDone(runDate);
+      expect(await signalFlinkGate(env.client, runDate)).toBe(true);
+      const r = await handle.result();
+      // Out of order: the hook called again after the run finished.
+      expect(await signalFlinkGate(env.client, runDate)).toBe(false);
+      return { r, opened: await gate.result() };
+    });
+    expect(result.r.status).toBe('succeeded');
+    expect(result.opened).toMatchObject({ openedBy: 'signal' });
   });
 
   it('skips a date that already succeeded unless forced', async () => {
