@@ -13,8 +13,9 @@ import {
 import type { Activities } from '../activities';
 import { explainFailure } from './dbt-daily-run';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions } from './policies';
-import { dbtProgressSignal, dbtRunFinishedSignal, progressQuery } from './signals';
-import type { DailyEtlInput, DailyEtlResult, DbtDailyRunProgress, DbtStep, DbtStepResult, EtlStep, ReportSummary, ValidationCheck } from './types';
+import { runLink, trackProgress } from './progress';
+import { dbtRunFinishedSignal } from './signals';
+import type { DailyEtlInput, DailyEtlResult, DbtStep, DbtStepResult, EtlStep, ReportSummary, ValidationCheck } from './types';
 import { DEFAULT_THRESHOLDS } from './validation-defaults';
 
 const PIPELINE = 'daily_etl' as const;
@@ -38,32 +39,13 @@ const SOURCE_VALIDATION_FAILED = 'SourceValidationFailed';
 export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   const info = workflowInfo();
   const startedAt = info.startTime;
-  const link = input.webUiUrl
-    ? `${input.webUiUrl}/namespaces/${encodeURIComponent(input.namespace ?? info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`
-    : undefined;
+  const link = runLink(input.webUiUrl, input.namespace);
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
 
-  const progress: DbtDailyRunProgress = {
-    runDate: input.runDate,
-    step: 'starting',
-    nodesDone: 0,
-    nodesTotal: 0,
-    attempt: 0,
-    failures: [],
-    startedAt: startedAt.toISOString(),
-    slaDeadline: '',
-    slaMissed: false,
-  };
+  const progress = trackProgress(input.runDate);
   let dbtRunFinished = false;
-  setHandler(progressQuery, () => progress);
   setHandler(dbtRunFinishedSignal, (p) => {
     if (p?.runDate === input.runDate) dbtRunFinished = true;
-  });
-  setHandler(dbtProgressSignal, (p) => {
-    progress.attempt = p.attempt;
-    progress.nodesDone = p.nodesDone;
-    progress.nodesTotal = p.nodesTotal;
-    progress.failures = p.failures;
   });
   const setStep = async (step: EtlStep) => {
     progress.step = step;

@@ -11,14 +11,15 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
-  setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { flinkGate } from './flink-gate';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions } from './policies';
-import { dbtProgressSignal, dbtRunFinishedSignal, progressQuery, workflowIds } from './signals';
+import { runLink, trackProgress } from './progress';
+import { dbtRunFinishedSignal, workflowIds } from './signals';
 import type {
   DbtDailyRunInput,
   DbtDailyRunProgress,
@@ -41,31 +42,10 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   const scheduled = input.scheduledTime ? new Date(input.scheduledTime) : startedAt;
   const slaMs = input.slaMs ?? DEFAULT_SLA_MS;
   const slaDeadline = new Date(scheduled.getTime() + slaMs);
-  const link = input.webUiUrl
-    ? `${input.webUiUrl}/namespaces/${encodeURIComponent(input.namespace ?? info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`
-    : undefined;
+  const link = runLink(input.webUiUrl, input.namespace);
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
 
-  const progress: DbtDailyRunProgress = {
-    runDate: input.runDate,
-    step: 'starting',
-    nodesDone: 0,
-    nodesTotal: 0,
-    attempt: 0,
-    failures: [],
-    startedAt: startedAt.toISOString(),
-    slaDeadline: slaDeadline.toISOString(),
-    slaMissed: false,
-  };
-  setHandler(progressQuery, () => progress);
-  setHandler(dbtProgressSignal, (p) => {
-    // Progress of an older attempt arriving late must not overwrite the current one.
-    if ((p.step === 'run' ? 'dbt-run' : 'dbt-test') !== progress.step || p.attempt < progress.attempt) return;
-    progress.attempt = p.attempt;
-    progress.nodesDone = p.nodesDone;
-    progress.nodesTotal = p.nodesTotal;
-    progress.failures = p.failures;
-  });
+  const progress = trackProgress(input.runDate, slaDeadline);
 
   if (!input.force) {
     const previous = await findSucceededRun(PIPELINE, input.runDate);
@@ -256,13 +236,13 @@ export function explainFailure(err: unknown, runDate: string): ExplainedFailure 
   if (err instanceof ChildWorkflowFailure) {
     const cause = err.cause;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'ChildWorkflowFailure') : 'ChildWorkflowFailure';
-    return { type, headline: cause?.message ?? err.message, lines: [cause?.message ?? err.message], attempts: 0, alertedAlready: type === 'FlinkGateDeadline' };
+    return { type, headline: cause?.message ?? err.message, lines: [cause?.message ?? err.message], attempts: 0, alertedAlready: type === FLINK_GATE_DEADLINE };
   }
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     const details = cause.details?.[0] as DbtFailureDetails | undefined;
     const type = cause.type ?? 'Error';
-    const retried = !cause.nonRetryable && !NOT_RETRIED.has(type);
+    const retried = !cause.nonRetryable && !(NON_RETRYABLE_DBT_FAILURES as readonly string[]).includes(type);
     const lines: string[] = [];
     if (details) {
       lines.push(`Step: dbt ${details.step}. Failure type: ${type}${retried ? `, after ${details.attempt} attempts` : ', not retried (a retry cannot fix it)'}.`);
@@ -279,8 +259,6 @@ export function explainFailure(err: unknown, runDate: string): ExplainedFailure 
   const message = err instanceof Error ? err.message : String(err);
   return { type: 'Error', headline: message, lines: [message, `Re-run: roas run dbt --date ${runDate} --force`], attempts: 0, alertedAlready: false };
 }
-
-const NOT_RETRIED = new Set(['DbtCompilationError', 'DbtModelError', 'DbtTestFailure', 'DbtNothingSelected']);
 
 function nodeLine(n: DbtNodeSummary): string {
   const rows = n.resourceType === 'test' && n.failures !== null ? ` (${n.failures} failing rows)` : '';

@@ -3,29 +3,14 @@
 // (never the wall clock: catch-up and backfilled firings process the right day) and runs the
 // date's pipeline under its business ID. A date already running (a manual trigger, a backfill)
 // is waited for, not started twice.
-import {
-  ApplicationFailure,
-  executeChild,
-  ParentClosePolicy,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
-import { dailyEtl } from './daily-etl';
-import { dbtDailyRun } from './dbt-daily-run';
-import { workflowIds } from './signals';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { addDays } from '../src/dates';
+import { runOrJoin } from './run-or-join';
 import type { DailyEtlInput, DbtDailyRunInput } from './types';
-
-const { awaitWorkflow } = proxyActivities<Activities>({
-  startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
-});
 
 /** The UTC day before the scheduled time: the 00:00 run of the 28th processes the 27th. */
 export function runDateFor(scheduled: Date): string {
-  return new Date(Date.UTC(scheduled.getUTCFullYear(), scheduled.getUTCMonth(), scheduled.getUTCDate() - 1)).toISOString().slice(0, 10);
+  return addDays(scheduled.toISOString().slice(0, 10), -1);
 }
 
 function scheduledTime(): Date {
@@ -47,17 +32,8 @@ export interface ScheduledRunInput {
 
 export async function scheduledDbtDailyRun(input: ScheduledRunInput = {}) {
   const scheduled = scheduledTime();
-  const runDate = runDateFor(scheduled);
-  try {
-    return await executeChild(dbtDailyRun, {
-      workflowId: workflowIds.dbtDailyRun(runDate),
-      args: [{ ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return awaitWorkflow(workflowIds.dbtDailyRun(runDate));
-    throw err;
-  }
+  const run = await runOrJoin('dbt', { ...input.pipeline, runDate: runDateFor(scheduled), scheduledTime: scheduled.toISOString(), trigger: 'schedule' });
+  return run.result;
 }
 
 export interface ScheduledEtlInput {
@@ -66,15 +42,6 @@ export interface ScheduledEtlInput {
 
 export async function scheduledDailyEtl(input: ScheduledEtlInput = {}) {
   const scheduled = scheduledTime();
-  const runDate = runDateFor(scheduled);
-  try {
-    return await executeChild(dailyEtl, {
-      workflowId: workflowIds.dailyEtl(runDate),
-      args: [{ ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return awaitWorkflow(workflowIds.dailyEtl(runDate));
-    throw err;
-  }
+  const run = await runOrJoin('etl', { ...input.pipeline, runDate: runDateFor(scheduled), scheduledTime: scheduled.toISOString(), trigger: 'schedule' });
+  return run.result;
 }

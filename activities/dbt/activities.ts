@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import {
+  DBT_COMPILATION_ERROR,
   DBT_MODEL_ERROR,
   DBT_NOTHING_SELECTED,
   DBT_TEST_FAILURE,
@@ -189,13 +190,13 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       // A dbt that could not reach the database fails its nodes with connection errors, or dies
       // before writing run_results at all: both are worth a retry.
       const infraType = classifyDbtFailure({ ...result, rawOutput: result.rawOutput + '\n' + failing.map((n) => n.message ?? '').join('\n') });
-      if (infraType !== 'DbtCompilationError') throw failure(infraType, `dbt ${input.step} could not finish: ${firstLine(details.summary)}`, details);
+      if (infraType !== DBT_COMPILATION_ERROR) throw failure(infraType, `dbt ${input.step} could not finish: ${firstLine(details.summary)}`, details);
       if (failing.some((n) => n.status === 'fail')) {
         const names = failing.filter((n) => n.status === 'fail').map((n) => `${n.name} (${n.failures ?? '?'} rows)`);
         throw failure(DBT_TEST_FAILURE, `dbt test failed: ${names.join(', ')}`, details);
       }
       if (failing.length) throw failure(DBT_MODEL_ERROR, `dbt ${input.step} failed: ${failing.map((n) => n.name).join(', ')}`, details);
-      throw failure('DbtCompilationError', `dbt ${input.step} failed before running any node: ${firstLine(details.summary)}`, details);
+      throw failure(DBT_COMPILATION_ERROR, `dbt ${input.step} failed before running any node: ${firstLine(details.summary)}`, details);
     },
   };
 }

@@ -34,23 +34,23 @@ export function createEtlActivities(deps: EtlDeps) {
   return {
     /** Where the date's dbt run stands: the ledger knows successes; Temporal knows the rest. */
     async dbtRunState(runDate: string): Promise<{ state: DbtRunState; detail: string }> {
-      const { rows } = await deps.pool.query<{ status: string; error: string | null }>(
-        `SELECT status, error FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1 ORDER BY started_at DESC LIMIT 1`,
+      // One look at the ledger: has any run of the date succeeded, and how did the latest end?
+      const { rows } = await deps.pool.query<{ succeeded: boolean; latest_status: string | null; latest_error: string | null }>(
+        `SELECT coalesce(bool_or(status = 'succeeded'), false) AS succeeded,
+                (array_agg(status ORDER BY started_at DESC))[1] AS latest_status,
+                (array_agg(error ORDER BY started_at DESC))[1] AS latest_error
+         FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1`,
         [runDate],
       );
-      const latest = rows[0];
-      if (latest?.status === 'succeeded') return { state: 'succeeded', detail: 'the dbt run of the date succeeded' };
-      const succeededBefore = await deps.pool.query(
-        `SELECT 1 FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1 AND status = 'succeeded'`,
-        [runDate],
-      );
+      const ledger = rows[0]!;
+      if (ledger.latest_status === 'succeeded') return { state: 'succeeded', detail: 'the dbt run of the date succeeded' };
       const status = await deps.workflowStatus(workflowIds.dbtDailyRun(runDate));
       if (status === 'RUNNING') return { state: 'running', detail: `workflow ${workflowIds.dbtDailyRun(runDate)} is running` };
-      if (succeededBefore.rows.length) return { state: 'succeeded', detail: 'an earlier dbt run of the date succeeded' };
-      if (status === null && !latest) return { state: 'missing', detail: `no dbt run exists for ${runDate}` };
+      if (ledger.succeeded) return { state: 'succeeded', detail: 'an earlier dbt run of the date succeeded' };
+      if (status === null && !ledger.latest_status) return { state: 'missing', detail: `no dbt run exists for ${runDate}` };
       return {
         state: 'failed',
-        detail: `the dbt run of ${runDate} ended ${status?.toLowerCase() ?? latest?.status ?? 'without success'}${latest?.error ? `: ${latest.error}` : ''}`,
+        detail: `the dbt run of ${runDate} ended ${status?.toLowerCase() ?? ledger.latest_status ?? 'without success'}${ledger.latest_error ? `: ${ledger.latest_error}` : ''}`,
       };
     },
 

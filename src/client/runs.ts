@@ -1,6 +1,6 @@
-// Starting pipeline runs from clients (CLI, schedules' launchers, tests): business workflow IDs,
-// so a scheduled run, a manual trigger and a backfill of the same date never run at once.
-import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+// Starting pipeline runs from clients (CLI, npm start, tests): business workflow IDs, so a
+// scheduled run, a manual trigger and a backfill of the same date never run at once.
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import { dailyEtl, dbtDailyRun } from '../../workflows';
 import { workflowIds } from '../../workflows/signals';
@@ -10,81 +10,54 @@ export class RunAlreadyInProgressError extends Error {
   override name = 'RunAlreadyInProgressError';
 }
 
-export type StartOptions = Omit<DbtDailyRunInput, 'runDate' | 'webUiUrl' | 'namespace'> & { taskQueue?: string };
-
-/** The workflow input a run gets from the project's configuration. */
-export function dbtDailyRunInput(config: Config, runDate: string, opts: StartOptions = {}): DbtDailyRunInput {
-  const rest: Partial<StartOptions> = { ...opts };
-  delete rest.taskQueue;
+/** What every run takes from the project's configuration: retries and where its Web UI page is. */
+export function pipelineSettings(config: Config): Pick<DbtDailyRunInput, 'retry' | 'webUiUrl' | 'namespace'> {
   return {
-    runDate,
     retry: { intervalMs: config.retry.intervalMs, maximumAttempts: config.retry.maximumAttempts },
     webUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
-    ...rest,
   };
 }
 
-export async function startDbtDailyRun(
+export type StartOptions = Omit<DbtDailyRunInput, 'runDate' | 'webUiUrl' | 'namespace'> & { taskQueue?: string };
+export type EtlStartOptions = Omit<DailyEtlInput, 'runDate' | 'webUiUrl' | 'namespace'> & { taskQueue?: string };
+
+async function startRun<W extends typeof dbtDailyRun | typeof dailyEtl>(
   client: Client,
   config: Config,
+  workflow: W,
+  workflowId: string,
+  label: string,
   runDate: string,
-  opts: StartOptions = {},
-): Promise<WorkflowHandle<typeof dbtDailyRun>> {
-  const workflowId = workflowIds.dbtDailyRun(runDate);
+  opts: { taskQueue?: string } & Record<string, unknown>,
+): Promise<WorkflowHandle<W>> {
+  const { taskQueue, ...rest } = opts;
+  const options: WorkflowStartOptions<W> = {
+    workflowId,
+    taskQueue: taskQueue ?? config.temporal.taskQueue,
+    args: [{ runDate, ...pipelineSettings(config), ...rest }] as Parameters<W>,
+    // A finished run of the date may be followed by another (the workflow itself skips a date
+    // that already succeeded unless forced); a running one may not.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    staticSummary: `${label} for ${runDate}`,
+  };
   try {
-    return await client.workflow.start(dbtDailyRun, {
-      workflowId,
-      taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-      args: [dbtDailyRunInput(config, runDate, opts)],
-      // A finished run of the date may be followed by another (the workflow itself skips a date
-      // that already succeeded unless forced); a running one may not.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      staticSummary: `dbt daily run for ${runDate}`,
-    });
+    return await client.workflow.start(workflow, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new RunAlreadyInProgressError(
-        `The dbt daily run for ${runDate} is already running (workflow ${workflowId}); follow it with: roas status --date ${runDate}`,
+        `The ${label} for ${runDate} is already running (workflow ${workflowId}); follow it with: roas status --date ${runDate}`,
       );
     }
     throw err;
   }
 }
 
-export type EtlStartOptions = Omit<DailyEtlInput, 'runDate' | 'webUiUrl' | 'namespace'> & { taskQueue?: string };
+export function startDbtDailyRun(client: Client, config: Config, runDate: string, opts: StartOptions = {}): Promise<WorkflowHandle<typeof dbtDailyRun>> {
+  return startRun(client, config, dbtDailyRun, workflowIds.dbtDailyRun(runDate), 'dbt daily run', runDate, opts);
+}
 
-export async function startDailyEtl(
-  client: Client,
-  config: Config,
-  runDate: string,
-  opts: EtlStartOptions = {},
-): Promise<WorkflowHandle<typeof dailyEtl>> {
-  const workflowId = workflowIds.dailyEtl(runDate);
-  const rest: Partial<EtlStartOptions> = { ...opts };
-  delete rest.taskQueue;
-  try {
-    return await client.workflow.start(dailyEtl, {
-      workflowId,
-      taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-      args: [
-        {
-          runDate,
-          retry: { intervalMs: config.retry.intervalMs, maximumAttempts: config.retry.maximumAttempts },
-          webUiUrl: config.temporal.uiUrl,
-          namespace: config.temporal.namespace,
-          ...rest,
-        },
-      ],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      staticSummary: `daily ETL for ${runDate}`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new RunAlreadyInProgressError(`The daily ETL for ${runDate} is already running (workflow ${workflowId}).`);
-    }
-    throw err;
-  }
+export function startDailyEtl(client: Client, config: Config, runDate: string, opts: EtlStartOptions = {}): Promise<WorkflowHandle<typeof dailyEtl>> {
+  return startRun(client, config, dailyEtl, workflowIds.dailyEtl(runDate), 'daily ETL', runDate, opts);
 }

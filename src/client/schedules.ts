@@ -2,7 +2,7 @@
 // updated to match otherwise; a paused schedule stays paused.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { Config } from '../config';
-import { dbtDailyRunInput } from './runs';
+import { pipelineSettings } from './runs';
 
 export interface ScheduleDefinition {
   /** Short name used on the command line. */
@@ -45,15 +45,13 @@ function specFor(def: ScheduleDefinition): ScheduleSpec {
 }
 
 function actionFor(def: ScheduleDefinition, config: Config, opts: ApplyOptions): ScheduleOptionsAction {
-  const settings = dbtDailyRunInput(config, '');
-  const pipeline = { retry: settings.retry, webUiUrl: settings.webUiUrl, namespace: settings.namespace };
   return {
     type: 'startWorkflow',
     workflowType: def.workflowType,
     // Temporal appends the scheduled time; the launcher runs the date under its business ID.
     workflowId: `scheduled-${scheduleId(def, opts)}`,
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-    args: [{ pipeline }],
+    args: [{ pipeline: pipelineSettings(config) }],
   };
 }
 

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backfillProgressQuery, type BackfillDateResult } from '../../workflows/backfill';
 import { backfill } from '../../workflows';
+import { pipelineSettings } from '../client/runs';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { requireEndedDay, type CliContext } from './context';
@@ -43,11 +44,7 @@ export function backfillCommand(context: () => CliContext): Command {
               to,
               concurrency: opts.concurrency,
               force: opts.force,
-              settings: {
-                retry: { intervalMs: ctx.config.retry.intervalMs, maximumAttempts: ctx.config.retry.maximumAttempts },
-                webUiUrl: ctx.config.temporal.uiUrl,
-                namespace: ctx.config.temporal.namespace,
-              },
+              settings: pipelineSettings(ctx.config),
             },
           ],
         });

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { addDays, parseRunDate } from '../dates';
+import { daysBetween, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { DEFECTS, type Defect } from '../generator/events';
-import { daysBetween, loadDay } from '../generator/load';
+import { loadDay } from '../generator/load';
 import type { CliContext } from './context';
 
 const MAX_EVENTS_PER_DAY = 50_000_000;
@@ -60,7 +60,7 @@ export function generateEventsCommand(getContext: () => CliContext): Command {
           console.log(`${date}  ${r.rows.toLocaleString('en-US').padStart(12)} events  ${r.seconds.toFixed(2)}s  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s`);
         }
         if (days.length > 1) {
-          console.log(`total       ${total.toLocaleString('en-US').padStart(12)} events  ${seconds.toFixed(2)}s  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${days.length} days, ${from}..${addDays(to, 0)})`);
+          console.log(`total       ${total.toLocaleString('en-US').padStart(12)} events  ${seconds.toFixed(2)}s  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${days.length} days, ${from}..${to})`);
         }
       } finally {
         await ctx.close();

@@ -43,12 +43,3 @@ export async function loadDay(pool: pg.Pool, opts: DayOptions & { append?: boole
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { date: opts.date, rows, seconds, eventsPerSecond: rows / Math.max(seconds, 1e-9) };
 }
-
-/** Every UTC day from `from` to `to`, inclusive. */
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
-    out.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return out;
-}

@@ -3,7 +3,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import type { Config } from '../config';
 import { BootstrapError } from '../errors';
 import type { Logger } from '../logger';
@@ -43,7 +43,7 @@ export interface DevServerOptions {
 }
 
 /** Spawns `temporal server start-dev` and waits until it answers. */
-export async function spawnDevServer(opts: DevServerOptions): Promise<{ process: ResultPromise; stop(): Promise<void> }> {
+export async function spawnDevServer(opts: DevServerOptions): Promise<{ stop(): Promise<void> }> {
   const address = `127.0.0.1:${opts.port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
@@ -78,7 +78,7 @@ export async function spawnDevServer(opts: DevServerOptions): Promise<{ process:
     await stop();
     throw new BootstrapError(`The Temporal dev server did not start on ${address}; see ${opts.logFile}.`);
   }
-  return { process: child, stop };
+  return { stop };
 }
 
 export async function startTemporal(config: Config, temporalBinary: string, log: Logger): Promise<TemporalHandle> {

@@ -45,15 +45,6 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
   }
 }
 
-/** Waits until the workflow with this ID exists and is running. */
-export function runningWorkflow(client: Client, workflowId: string, timeoutMs?: number): Promise<void> {
-  return eventually(
-    `workflow ${workflowId} to run`,
-    async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING',
-    timeoutMs,
-  );
-}
-
 /** Waits until the date's Flink gate has looked at the table and is waiting for the signal. */
 export async function gateWaiting(client: Client, runDate: string, timeoutMs?: number): Promise<void> {
   const { gateStateQuery, workflowIds } = await import('../../workflows/signals');

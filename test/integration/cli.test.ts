@@ -36,6 +36,12 @@ describe('roas CLI', () => {
     [['status', '--date', 'yesterday'], 'write it as YYYY-MM-DD'],
     [['logs', 'dbt', '--date', '2001-01-01'], 'no logs for dbt 2001-01-01'],
     [['schedules', 'pause', 'hourly'], 'unknown schedule "hourly"'],
+    [['schedules', 'trigger', 'hourly'], 'unknown schedule "hourly"'],
+    [['logs', 'dbt', '--date', '2026-11-01', '--step', 'deploy'], '--step must be run or test'],
+    [['logs', 'dbt', '--date', '2026-11-01', '--tail', 'all'], '--tail must be a whole number'],
+    [['runs', '--limit', '0'], '--limit must be a whole number from 1 to 500'],
+    [['test-step', 'compile', '--date', '2026-11-01'], 'unknown step "compile"'],
+    [['test-step', 'dbt-run', '--date', '2026-11-01', '--pipeline', 'spark'], '--pipeline must be dbt or etl'],
   ])('roas %j exits 2 and says what is wrong', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
@@ -43,7 +49,7 @@ describe('roas CLI', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help'], ['validate', '--help'], ['test-step', '--help']]) {
       const r = await run(args);
       expect(r.exitCode, args.join(' ')).toBe(0);
       expect(r.stdout).toContain('Usage: roas');

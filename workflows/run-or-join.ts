@@ -1,0 +1,38 @@
+// Starts a date's pipeline as a child under its business ID, or, when that date is already
+// running (a schedule, a manual trigger, another backfill), waits for that run instead of
+// starting a second one. Shared by the schedule launchers and backfill.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { executeChild, ParentClosePolicy, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { dailyEtl } from './daily-etl';
+import { dbtDailyRun } from './dbt-daily-run';
+import { workflowIds } from './signals';
+import type { DailyEtlInput, DailyEtlResult, DbtDailyRunInput, DbtDailyRunResult } from './types';
+
+const { awaitWorkflow } = proxyActivities<Activities>({
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
+
+export type RunOrJoined<R> = { joined: false; workflowId: string; result: R } | { joined: true; workflowId: string; result: unknown };
+
+export async function runOrJoin(pipeline: 'dbt', input: DbtDailyRunInput): Promise<RunOrJoined<DbtDailyRunResult>>;
+export async function runOrJoin(pipeline: 'etl', input: DailyEtlInput): Promise<RunOrJoined<DailyEtlResult>>;
+export async function runOrJoin(
+  pipeline: 'dbt' | 'etl',
+  input: DbtDailyRunInput | DailyEtlInput,
+): Promise<RunOrJoined<DbtDailyRunResult | DailyEtlResult>> {
+  const workflowId = pipeline === 'etl' ? workflowIds.dailyEtl(input.runDate) : workflowIds.dbtDailyRun(input.runDate);
+  const options = { workflowId, parentClosePolicy: ParentClosePolicy.ABANDON };
+  try {
+    const result =
+      pipeline === 'etl'
+        ? await executeChild(dailyEtl, { ...options, args: [input as DailyEtlInput] })
+        : await executeChild(dbtDailyRun, { ...options, args: [input as DbtDailyRunInput] });
+    return { joined: false, workflowId, result };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { joined: true, workflowId, result: await awaitWorkflow(workflowId) };
+  }
+}
