@@ -1,9 +1,4 @@
 -- Grain: one row per (event_hour, campaign_id) of the run date.
-{{ config(
-    pre_hook="{{ delete_run_date_rows('event_date') }}",
-    post_hook="{{ index_date_column('event_date') }}"
-) }}
-
 with
 
 events as (

@@ -1,10 +1,5 @@
 -- Grain: one row per (metric_date, campaign_id) of the run date. The campaign's funnel, spend,
 -- revenue (KRW) and the ratios the marketing team reads: CTR, CVR, CPC, CPA, ROAS.
-{{ config(
-    pre_hook="{{ delete_run_date_rows('metric_date') }}",
-    post_hook="{{ index_date_column('metric_date') }}"
-) }}
-
 with
 
 hourly as (

@@ -1,10 +1,5 @@
 -- Grain: one row per (report_date, campaign_id). Each campaign's ROAS on the run date next to
 -- its ROAS over the 7 days ending on the run date, for the daily report's trend.
-{{ config(
-    pre_hook="{{ delete_run_date_rows('report_date') }}",
-    post_hook="{{ index_date_column('report_date') }}"
-) }}
-
 with
 
 last_7_days as (

@@ -1,9 +1,4 @@
 -- Grain: one row per (report_date, channel). The channel view of the day for the daily report.
-{{ config(
-    pre_hook="{{ delete_run_date_rows('report_date') }}",
-    post_hook="{{ index_date_column('report_date') }}"
-) }}
-
 with
 
 daily as (

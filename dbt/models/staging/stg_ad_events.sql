@@ -1,10 +1,5 @@
 -- Grain: one row per event_id for the run date. Typed, de-duplicated (Flink delivers at least
 -- once: the first arrival of an event_id wins) and converted to the reporting currency, KRW.
-{{ config(
-    pre_hook="{{ delete_run_date_rows('event_date') }}",
-    post_hook="{{ index_date_column('event_date') }}"
-) }}
-
 with
 
 source_events as (
