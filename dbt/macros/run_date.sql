@@ -37,3 +37,13 @@
     create index if not exists {{ this.identifier }}_{{ date_column }}_idx on {{ this }} ({{ date_column }})
   {%- endif -%}
 {%- endmacro %}
+
+{#- First pre-hook of every dated model: one writer per model and date at a time. A dbt left
+    running by a worker that died (kill -9) and its retry on another worker may overlap; the
+    lock (held to the end of the model's transaction) makes the second wait and then delete the
+    first one's rows, so a date never holds two copies. -#}
+{% macro lock_run_date() -%}
+  {%- if is_incremental() -%}
+    select pg_advisory_xact_lock(hashtext('{{ this }}'), hashtext({{ run_date() }}::text))
+  {%- endif -%}
+{%- endmacro %}

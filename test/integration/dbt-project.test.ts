@@ -125,6 +125,24 @@ describe('dbt project marketing_roas', () => {
     expect(await snapshot('2026-11-02')).toEqual(other);
   });
 
+  it('two dbt runs of one date at once (a dead worker’s dbt and its retry) leave one copy of the date', async () => {
+    const date = '2026-11-08';
+    const counts = async () =>
+      (
+        await db.pool.query<{ stg: number; agg: number; fct: number }>(
+          `SELECT (SELECT count(*)::int FROM analytics.stg_ad_events WHERE event_date = $1) AS stg,
+                  (SELECT count(*)::int FROM analytics.int_hourly_agg WHERE event_date = $1) AS agg,
+                  (SELECT count(*)::int FROM analytics.fct_daily_metrics WHERE metric_date = $1) AS fct`,
+          [date],
+        )
+      ).rows[0];
+    const before = await counts();
+    expect(before!.stg).toBe(EVENTS);
+    const runs = await Promise.all([1, 2].map(() => dbt('run', { runDate: date, select: ['tag:daily_run'] })));
+    for (const r of runs) expect(r.exitCode, r.rawOutput).toBe(0);
+    expect(await counts()).toEqual(before);
+  });
+
   it("each campaign's ROAS computed straight from realtime equals fct_daily_metrics to the cent", async () => {
     const date = '2026-11-03'; // the day with duplicates: the independent computation must de-duplicate too
     const expected = await independentDailyTotals(date);
