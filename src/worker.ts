@@ -70,6 +70,14 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
       );
       return rowCount ?? 0;
     },
+    terminateSessions: async (applicationNames) => {
+      const { rowCount } = await pool.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1) AND pid <> pg_backend_pid()',
+        [applicationNames],
+      );
+      if (rowCount) log.warn({ applicationNames, sessions: rowCount }, 'ended PostgreSQL sessions left by an earlier attempt of this step');
+      return rowCount ?? 0;
+    },
     pool,
     reportsDir: config.reportsDir,
     workflowStatus: temporalWorkflowStatus(client),

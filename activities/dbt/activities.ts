@@ -21,6 +21,8 @@ export interface DbtActivityDeps {
   reportProgress?: (workflowId: string, progress: DbtProgress) => Promise<void>;
   /** Cancels whatever a killed dbt left running in PostgreSQL, by application_name. */
   cancelQueries?: (applicationName: string) => Promise<number>;
+  /** Ends the PostgreSQL sessions still open under these application names (a dead worker's dbt). */
+  terminateSessions?: (applicationNames: string[]) => Promise<number>;
   /** Minimum time between two progress reports. */
   progressIntervalMs?: number;
   metrics?: PipelineMetrics;
@@ -91,6 +93,13 @@ export function createDbtActivities(deps: DbtActivityDeps) {
           ? ['--resource-type', 'seed', '--resource-type', 'model']
           : ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'];
       const applicationName = `roas-${input.runDate}-${input.step}-a${attempt}`;
+      // An earlier attempt is over as far as Temporal is concerned, but a worker killed with -9
+      // leaves its dbt running: end its sessions before this attempt writes the same date.
+      // (The per-model date lock already keeps the rows right; this stops the wasted work.)
+      if (attempt > 1 && deps.terminateSessions) {
+        const earlier = Array.from({ length: attempt - 1 }, (_, i) => `roas-${input.runDate}-${input.step}-a${i + 1}`);
+        await deps.terminateSessions(earlier).catch(() => 0);
+      }
       const commandLine = [
         'dbt',
         command,

@@ -1,21 +1,16 @@
 // dbtDailyRun on the real stack: the dev server, the project's worker with its real activities,
 // real dbt, real PostgreSQL, and the real Slack client talking to a local Slack stand-in.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { execa } from 'execa';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
 import type { Config } from '../../src/config';
-import { migrate } from '../../src/db/migrate';
 import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
-import { createLogger } from '../../src/logger';
 import { createPipelineMetrics } from '../../src/metrics';
-import { LocalCluster } from '../../src/stack/postgres';
-import { ephemeralPort } from '../../src/stack/ports';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -137,64 +132,5 @@ describe('dbtDailyRun on the real stack', () => {
     const ledger = await db.pool.query('SELECT status FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(ledger.rows).toEqual([{ status: 'cancelled' }]);
     expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
-  });
-
-  it('PostgreSQL stopped during a run and started again: the step is retried and the run succeeds', async () => {
-    // A cluster of its own, so stopping it does not disturb the other test files.
-    const localDir = mkdtempSync(path.join(os.tmpdir(), 'roas-pg-outage-'));
-    chmodSync(localDir, 0o755);
-    const clusterConfig = testConfig({ ROAS_LOCAL_DIR: localDir, ROAS_PG_PORT: String(await ephemeralPort()) });
-    const cluster = new LocalCluster(clusterConfig, createLogger('silent'));
-    const handle = await cluster.start();
-    const adminUrl = handle.url.replace(/\/marketing_roas$/, '/postgres');
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query('CREATE DATABASE marketing_roas');
-    await admin.end();
-    await migrate(handle.url);
-    const pool = new pg.Pool({ connectionString: handle.url, max: 2 });
-    pool.on('error', () => {});
-    const runDate = '2026-09-03';
-    try {
-      await loadDay(pool, { date: runDate, events: 1_000_000, seed: 5 });
-      await recordFlinkComplete(pool, { runDate });
-      await pool.end();
-      const result = await withWorker(handle.url, async (taskQueue) => {
-        const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
-        // Wait until dbt is executing SQL (its sessions carry the run's application_name), then
-        // take the server away under it.
-        const watcher = new pg.Client({ connectionString: handle.url });
-        await watcher.connect();
-        let busy = 0;
-        for (let i = 0; i < 1200 && busy === 0; i++) {
-          const { rows } = await watcher.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
-            [`roas-${runDate}-run-a1`],
-          );
-          busy = rows[0]!.n;
-          if (!busy) await new Promise((r) => setTimeout(r, 25));
-        }
-        await watcher.end();
-        expect(busy).toBeGreaterThan(0);
-        await handle.stop();
-        await new Promise((r) => setTimeout(r, 1_000));
-        await cluster.start();
-        return run.result();
-      });
-      expect(result.status).toBe('succeeded');
-      expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
-      const check = new pg.Client({ connectionString: handle.url });
-      await check.connect();
-      const { rows } = await check.query<{ events: string }>(
-        'SELECT sum(impressions + clicks + conversions)::text AS events FROM analytics.fct_daily_metrics WHERE metric_date = $1',
-        [runDate],
-      );
-      await check.end();
-      expect(rows[0]!.events).toBe('1000000');
-      expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
-    } finally {
-      await handle.stop();
-      rmSync(localDir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,0 +1,275 @@
+// Fault injection on the real stack: what a daily run survives. Each case breaks something real
+// (the worker process, the Temporal server, PostgreSQL, the Flink hook's calls) in the middle of
+// a run, and checks that the run completes with exact analytics rows and at most one alert.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDbtDailyRun } from '../../src/client/runs';
+import { PROJECT_ROOT, type Config } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { recordFlinkComplete } from '../../src/flink-complete';
+import { loadDay } from '../../src/generator/load';
+import { createLogger } from '../../src/logger';
+import { LocalCluster } from '../../src/stack/postgres';
+import { ephemeralPort } from '../../src/stack/ports';
+import { spawnDevServer } from '../../src/stack/temporal';
+import { venvTools } from '../../src/stack/venv';
+import { flinkCompleteSignal, workflowIds } from '../../workflows/signals';
+import { testConfig } from '../helpers/config';
+import { useTestDatabase } from '../helpers/db';
+import { withRealWorker } from '../helpers/real-worker';
+import { startFakeSlack } from '../helpers/slack';
+import { connectDevServer, eventually, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+
+const roas = path.join(PROJECT_ROOT, 'bin', 'roas');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** dbt processes of a date's step still alive on this machine (their target path names the date). */
+async function dbtProcesses(runDate: string, step = 'run'): Promise<number> {
+  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+  return ps.stdout.split('\n').filter((l) => l.includes(`/${runDate}/${step}/attempt-`) && !l.startsWith('ps ')).length;
+}
+
+/** Waits until dbt executes SQL for the date's step (its sessions carry the attempt's application_name). */
+async function dbtExecutingSql(databaseUrl: string, runDate: string, attempt = 1): Promise<void> {
+  const watcher = new pg.Client({ connectionString: databaseUrl });
+  await watcher.connect();
+  try {
+    await eventually(
+      `dbt to execute SQL for ${runDate}`,
+      async () =>
+        (
+          await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [
+            `roas-${runDate}-run-a${attempt}`,
+          ])
+        ).rows[0]!.n > 0,
+      90_000,
+    );
+  } finally {
+    await watcher.end();
+  }
+}
+
+/** Every analytics row of the date, counted: exact means each event once, 50 campaigns once. */
+async function analyticsCounts(query: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>, runDate: string) {
+  const { rows } = await query(
+    `SELECT (SELECT count(*)::int FROM analytics.stg_ad_events WHERE event_date = $1) AS staged,
+            (SELECT count(DISTINCT event_id)::int FROM analytics.stg_ad_events WHERE event_date = $1) AS distinct_events,
+            (SELECT count(*)::int FROM analytics.fct_daily_metrics WHERE metric_date = $1) AS campaigns,
+            (SELECT sum(impressions + clicks + conversions)::int FROM analytics.fct_daily_metrics WHERE metric_date = $1) AS events`,
+    [runDate],
+  );
+  return rows[0];
+}
+
+describe('fault injection on the real stack', () => {
+  const db = useTestDatabase(import.meta.url);
+  let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-faults-artifacts-'));
+  const workers: WorkerProcess[] = [];
+  const workerEnv = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DBT_ARTIFACTS_DIR: artifactsDir,
+    ROAS_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-faults-reports-')),
+    ROAS_RETRY_INTERVAL: '2s',
+    ROAS_SHUTDOWN_GRACE: '1s',
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    temporal = await connectDevServer();
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    for (const w of workers) w.process.kill('SIGKILL');
+    await temporal?.close();
+    await slack?.close();
+  });
+
+  it('kill -9 of the worker during a dbt step: a new worker completes the run, rows exact, no dbt left', async () => {
+    const runDate = '2025-08-01';
+    const taskQueue = uniqueTaskQueue('kill9');
+    await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 81 });
+    await recordFlinkComplete(db.pool, { runDate });
+    const first = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
+    workers.push(first);
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
+    const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+    await dbtExecutingSql(db.url, runDate);
+
+    // No grace, no clean-up: the worker process is gone at once, its dbt orphaned mid-model.
+    first.process.kill('SIGKILL');
+    const exit = await first.process;
+    expect(exit.signal).toBe('SIGKILL');
+    const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
+    workers.push(second);
+    // Temporal notices the dead attempt by its missing heartbeats (1 minute) and retries it.
+    const result = await run.result();
+    expect(result.status).toBe('succeeded');
+    expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+    expect(await analyticsCounts((s, p) => db.pool.query(s, p), runDate)).toEqual({
+      staged: 1_000_000,
+      distinct_events: 1_000_000,
+      campaigns: 50,
+      events: 1_000_000,
+    });
+    const ledger = await db.pool.query('SELECT status FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
+    expect(ledger.rows).toEqual([{ status: 'succeeded' }]);
+    await eventually('no dbt of the date to be left running', async () => (await dbtProcesses(runDate)) === 0, 30_000);
+  }, 300_000);
+
+  it('the Temporal server restarted during a dbt step: the run resumes and completes', async () => {
+    const runDate = '2025-08-02';
+    const taskQueue = uniqueTaskQueue('temporal-restart');
+    const port = await ephemeralPort();
+    const address = `127.0.0.1:${port}`;
+    // A server of its own with its state in a SQLite file, so a restart keeps the history and
+    // no other test loses its server.
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'roas-temporal-restart-'));
+    const serverOpts = {
+      binary: venvTools(testConfig().venvDir).temporal,
+      port,
+      dbFile: path.join(stateDir, 'temporal.db'),
+      logFile: path.join(stateDir, 'server.log'),
+    };
+    let server = await spawnDevServer(serverOpts);
+    try {
+      await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 82 });
+      await recordFlinkComplete(db.pool, { runDate });
+      const worker = await startWorkerProcess(workerEnv({ TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue }));
+      workers.push(worker);
+      const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+      const connection = await Connection.connect({ address });
+      const run = await startDbtDailyRun(new Client({ connection }), config, runDate, { taskQueue });
+      await dbtExecutingSql(db.url, runDate);
+      await connection.close();
+
+      await server.stop();
+      await sleep(3_000);
+      server = await spawnDevServer(serverOpts);
+
+      const reconnected = await Connection.connect({ address });
+      try {
+        const result = await new Client({ connection: reconnected }).workflow.getHandle<typeof import('../../workflows').dbtDailyRun>(run.workflowId).result();
+        expect(result.status).toBe('succeeded');
+      } finally {
+        await reconnected.close();
+      }
+      expect(await analyticsCounts((s, p) => db.pool.query(s, p), runDate)).toEqual({
+        staged: 1_000_000,
+        distinct_events: 1_000_000,
+        campaigns: 50,
+        events: 1_000_000,
+      });
+      // The worker rode it out: it is healthy again on the restarted server.
+      await eventually('the worker to be healthy again', async () => (await worker.health()).status === 200, 60_000);
+    } finally {
+      await server.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('PostgreSQL unavailable for 30 seconds during a run: retried, completes, at most one alert', async () => {
+    // A cluster of its own, so the outage does not disturb the other test files.
+    const localDir = mkdtempSync(path.join(os.tmpdir(), 'roas-pg-outage-'));
+    chmodSync(localDir, 0o755);
+    const cluster = new LocalCluster(testConfig({ ROAS_LOCAL_DIR: localDir, ROAS_PG_PORT: String(await ephemeralPort()) }), createLogger('silent'));
+    const handle = await cluster.start();
+    const admin = new pg.Client({ connectionString: handle.url.replace(/\/marketing_roas$/, '/postgres') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE marketing_roas');
+    await admin.end();
+    await migrate(handle.url);
+    const runDate = '2025-08-03';
+    const withClient = async <T>(body: (c: pg.Client) => Promise<T>) => {
+      const c = new pg.Client({ connectionString: handle.url });
+      await c.connect();
+      try {
+        return await body(c);
+      } finally {
+        await c.end();
+      }
+    };
+    // Retries 15 s apart (production: 5 minutes), so the 4 attempts outlast a 30 s outage.
+    const config: Config = testConfig({
+      DBT_ARTIFACTS_DIR: artifactsDir,
+      SLACK_BOT_TOKEN: 'xoxb-outage-test',
+      SLACK_API_URL: slack.url,
+      ROAS_RETRY_INTERVAL: '15s',
+    });
+    try {
+      const pool = new pg.Pool({ connectionString: handle.url, max: 2 });
+      await loadDay(pool, { date: runDate, events: 1_000_000, seed: 83 });
+      await recordFlinkComplete(pool, { runDate });
+      await pool.end();
+      const taskQueue = uniqueTaskQueue('pg-outage');
+      const { result, downForMs } = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: handle.url, taskQueue }, async () => {
+        const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+        await dbtExecutingSql(handle.url, runDate);
+        const down = Date.now();
+        await handle.stop();
+        await sleep(30_000);
+        await cluster.start();
+        const downForMs = Date.now() - down;
+        return { result: await run.result(), downForMs };
+      });
+      expect(downForMs).toBeGreaterThanOrEqual(30_000);
+      expect(result.status).toBe('succeeded');
+      expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+      const counts = await withClient((c) => analyticsCounts((s, p) => c.query(s, p), runDate));
+      expect(counts).toEqual({ staged: 1_000_000, distinct_events: 1_000_000, campaigns: 50, events: 1_000_000 });
+      const alerts = await withClient((c) => c.query('SELECT incident_key FROM orchestrator.alerts WHERE run_date = $1', [runDate]));
+      expect(alerts.rows.length).toBeLessThanOrEqual(1);
+      expect(slack.messages().filter((m) => String(m.body.text).includes(runDate)).length).toBeLessThanOrEqual(1);
+    } finally {
+      await handle.stop();
+      rmSync(localDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('flink-complete called twice, out of order, and a malformed signal: each date runs exactly once', async () => {
+    const [early, late] = ['2025-08-04', '2025-08-05'];
+    const taskQueue = uniqueTaskQueue('flink-calls');
+    const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir, TEMPORAL_TASK_QUEUE: taskQueue });
+    for (const [i, date] of [early, late].entries()) await loadDay(db.pool, { date, events: 20_000, seed: 84 + i });
+    const hook = (date: string) =>
+      execa(roas, ['flink-complete', '--date', date], {
+        reject: false,
+        timeout: 60_000,
+        env: { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
+      });
+    const results = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, async () => {
+      const runs = await Promise.all([early, late].map((date) => startDbtDailyRun(temporal.client, config, date, { taskQueue })));
+      for (const date of [early, late]) await gateWaiting(temporal.client, date);
+      // A payload that is not a flink-complete at all: ignored, the gate keeps waiting.
+      await temporal.client.workflow.getHandle(workflowIds.flinkGate(early)).signal(flinkCompleteSignal, { runDate: 42 } as never);
+      // The later day first, then the earlier one, then both again.
+      const calls = [];
+      for (const date of [late, early, late, early]) calls.push(await hook(date));
+      for (const c of calls) expect(c.exitCode, c.stderr).toBe(0);
+      expect(calls.map((c) => (c.stdout.includes('already recorded') ? 'again' : 'new'))).toEqual(['new', 'new', 'again', 'again']);
+      return Promise.all(runs.map((r) => r.result()));
+    });
+    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    for (const date of [early, late]) {
+      const batches = await db.pool.query('SELECT row_count::int AS n FROM realtime.flink_batches WHERE run_date = $1', [date]);
+      expect(batches.rows).toEqual([{ n: 20_000 }]);
+      const ledger = await db.pool.query('SELECT status, attempts FROM orchestrator.pipeline_runs WHERE run_date = $1', [date]);
+      expect(ledger.rows).toEqual([{ status: 'succeeded', attempts: 1 }]);
+      expect(await analyticsCounts((s, p) => db.pool.query(s, p), date)).toEqual({ staged: 20_000, distinct_events: 20_000, campaigns: 50, events: 20_000 });
+    }
+    // A late duplicate call after the run finished starts nothing.
+    const after = await hook(early);
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout).toContain('already recorded');
+    const ledger = await db.pool.query('SELECT count(*)::int AS n FROM orchestrator.pipeline_runs WHERE run_date = ANY($1)', [[early, late]]);
+    expect(ledger.rows[0]).toEqual({ n: 2 });
+  }, 300_000);
+});
