@@ -1,14 +1,14 @@
 // Fault injection on the real stack: what a daily run survives. Each case breaks something real
 // (the worker process, the Temporal server, PostgreSQL, the Flink hook's calls) in the middle of
 // a run, and checks that the run completes with exact analytics rows and at most one alert.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDbtDailyRun } from '../../src/client/runs';
+import { startDailyEtl, startDbtDailyRun } from '../../src/client/runs';
 import { PROJECT_ROOT, type Config } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { recordFlinkComplete } from '../../src/flink-complete';
@@ -53,6 +53,25 @@ async function dbtExecutingSql(databaseUrl: string, runDate: string, attempt = 1
   } finally {
     await watcher.end();
   }
+}
+
+/** Every text a value carries, Temporal payloads (bytes) decoded, for a search for secrets. */
+function texts(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const v of value) texts(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) texts(v, out);
+  return out;
+}
+
+/** The contents of every file under a folder (dbt logs and artifacts, reports). */
+function filesUnder(dir: string): { file: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const file = path.join(e.parentPath, e.name);
+      return { file, text: readFileSync(file, 'latin1') };
+    });
 }
 
 /** Every analytics row of the date, counted: exact means each event once, 50 campaigns once. */
@@ -271,5 +290,86 @@ describe('fault injection on the real stack', () => {
     expect(after.stdout).toContain('already recorded');
     const ledger = await db.pool.query('SELECT count(*)::int AS n FROM orchestrator.pipeline_runs WHERE run_date = ANY($1)', [[early, late]]);
     expect(ledger.rows[0]).toEqual({ n: 2 });
+  }, 300_000);
+
+  it('secrets: the Slack token and the database password appear in no log, workflow history, artifact or alert', async () => {
+    const [good, bad] = ['2025-08-06', '2025-08-07'];
+    const taskQueue = uniqueTaskQueue('secrets');
+    const password = `pw-${Math.random().toString(36).slice(2)}-Secret`;
+    const token = `xoxb-${Math.random().toString(36).slice(2)}-secret-token`;
+    // The local cluster trusts local logins, so the password is not checked, but it travels
+    // everywhere a real one would: the worker's pool, dbt's profile environment, the CLI.
+    const url = new URL(db.url);
+    url.password = password;
+    const secretUrl = url.toString();
+    const secretArtifacts = mkdtempSync(path.join(os.tmpdir(), 'roas-secrets-artifacts-'));
+    const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-secrets-reports-'));
+    const env = {
+      ...workerEnv({ DATABASE_URL: secretUrl, TEMPORAL_TASK_QUEUE: taskQueue, DBT_ARTIFACTS_DIR: secretArtifacts, ROAS_REPORTS_DIR: reportsDir }),
+      SLACK_BOT_TOKEN: token,
+      SLACK_API_URL: slack.url,
+      LOG_LEVEL: 'debug',
+    };
+    await loadDay(db.pool, { date: good, events: 20_000, seed: 86 });
+    await loadDay(db.pool, { date: bad, events: 20_000, seed: 87, defects: ['negative-cost'] });
+    for (const date of [good, bad]) await recordFlinkComplete(db.pool, { runDate: date });
+    const worker = await startWorkerProcess(env);
+    workers.push(worker);
+    const config = testConfig({ DATABASE_URL: secretUrl, TEMPORAL_TASK_QUEUE: taskQueue, SLACK_BOT_TOKEN: token, SLACK_API_URL: slack.url });
+
+    // A clean day with its ETL (a Slack summary), and a failing day (a Slack alert).
+    expect((await (await startDbtDailyRun(temporal.client, config, good, { taskQueue })).result()).status).toBe('succeeded');
+    const etl = await (await startDailyEtl(temporal.client, config, good, { taskQueue })).result();
+    expect(etl.runDate).toBe(good);
+    const failed = await (await startDbtDailyRun(temporal.client, config, bad, { taskQueue })).result().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    // The operator's commands, run with the same secrets in their environment.
+    const cli = await Promise.all(
+      [['status', '--date', bad], ['runs'], ['logs', 'dbt', '--date', bad]].map((args) =>
+        execa(roas, args, { reject: false, timeout: 60_000, env: { ...env, TEMPORAL_ADDRESS: inject('temporalAddress') } }),
+      ),
+    );
+    worker.process.kill('SIGTERM');
+    const exit = await worker.process;
+
+    // The secrets were really in use: Slack got the token with each call, the CLI and worker worked.
+    const posted = slack.messages().filter((m) => [good, bad].some((d) => JSON.stringify(m.body).includes(d)));
+    expect(posted.length).toBeGreaterThanOrEqual(2);
+    for (const m of posted) expect(m.token).toBe(token);
+    for (const c of cli) expect(c.exitCode === 0 || c.exitCode === 1, c.stderr).toBe(true);
+    expect(String(exit.stdout).length).toBeGreaterThan(0);
+
+    const { executions } = await (async () => {
+      const found: string[] = [];
+      await eventually('the runs to be listed', async () => {
+        found.length = 0;
+        for await (const w of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) found.push(w.workflowId);
+        return found.length >= 5;
+      });
+      return { executions: found };
+    })();
+    expect(executions).toEqual(expect.arrayContaining([workflowIds.dbtDailyRun(good), workflowIds.dailyEtl(good), workflowIds.dbtDailyRun(bad)]));
+    const places: { where: string; text: string }[] = [
+      { where: 'worker stdout', text: String(exit.stdout) },
+      { where: 'worker stderr', text: String(exit.stderr) },
+      ...cli.map((c, i) => ({ where: `cli ${i} output`, text: `${c.stdout}\n${c.stderr}` })),
+      ...posted.map((m, i) => ({ where: `slack message ${i}`, text: JSON.stringify(m.body) })),
+      ...filesUnder(secretArtifacts).map((f) => ({ where: f.file, text: f.text })),
+      ...filesUnder(reportsDir).map((f) => ({ where: f.file, text: f.text })),
+    ];
+    for (const id of executions) {
+      const history = await temporal.client.workflow.getHandle(id).fetchHistory();
+      places.push({ where: `history of ${id}`, text: texts(history).join('\n') });
+    }
+    const alerts = await db.pool.query('SELECT * FROM orchestrator.alerts WHERE run_date = ANY($1)', [[good, bad]]);
+    expect(alerts.rows.length).toBeGreaterThanOrEqual(1);
+    places.push({ where: 'orchestrator.alerts', text: JSON.stringify(alerts.rows) });
+    const ledger = await db.pool.query('SELECT * FROM orchestrator.pipeline_runs WHERE run_date = ANY($1)', [[good, bad]]);
+    places.push({ where: 'orchestrator.pipeline_runs', text: JSON.stringify(ledger.rows) });
+
+    // The search itself works: the histories hold the run's inputs and results.
+    expect(places.find((p) => p.where === `history of ${workflowIds.dbtDailyRun(bad)}`)!.text).toContain('stg_ad_events_amounts_not_negative');
+    const leaks = places.filter((p) => p.text.includes(password) || p.text.includes(token)).map((p) => p.where);
+    expect(leaks).toEqual([]);
   }, 300_000);
 });
