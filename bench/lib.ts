@@ -1,14 +1,26 @@
 // What every benchmark needs: the project's PostgreSQL (started if needed), a fresh migrated
-// database of its own, the venv's tools; and a place for the JSON results.
+// database of its own, the venv's tools; a Temporal stack with the project's worker; and a place
+// for the JSON results.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
+import { createActivities } from '../activities';
+import { createDbtRunner, type DbtRunner } from '../activities/dbt/runner';
+import { temporalWorkflowStatus } from '../activities/etl/activities';
+import { exitOnError } from '../src/cli-errors';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { withDatabase } from '../src/db/url';
 import { createLogger, type Logger } from '../src/logger';
 import { startPostgres } from '../src/stack/postgres';
 import { ensureVenv, type VenvTools } from '../src/stack/venv';
+import { ephemeralPort } from '../src/stack/ports';
+import { spawnDevServer } from '../src/stack/temporal';
+import { WORKFLOWS_PATH } from '../src/worker';
+import { dbtProgressSignal } from '../workflows/signals';
 
 export interface BenchDatabase {
   config: Config;
@@ -26,7 +38,7 @@ export async function benchDatabase(label: string, poolSize = 2): Promise<BenchD
   const log = createLogger('silent', 'bench');
   const tools = await ensureVenv(config, log);
   const postgres = await startPostgres(config, log);
-  const name = `roas_bench_${label}_${Date.now()}`;
+  const name = `roas_bench_${label.replace(/\W+/g, '_')}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: withDatabase(postgres.url, 'postgres') });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -58,4 +70,95 @@ export function writeResult(file: string, result: unknown): void {
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** A dbt process as the instrumented runner saw it: when it was spawned and how long it lived. */
+export interface DbtSpawn {
+  runDate: string;
+  command: string;
+  at: number;
+  ms: number;
+  targetPath: string;
+}
+
+export interface BenchStack {
+  bench: BenchDatabase;
+  client: Client;
+  taskQueue: string;
+  /** Every dbt process the worker ran, in order. */
+  spawns: DbtSpawn[];
+  /** Runs `body` while the project's worker (real activities, real dbt) polls the task queue. */
+  withWorker<T>(body: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real parts a pipeline benchmark needs: a fresh database, a Temporal dev server of its own
+ * and the project's workflows and activities in this process, with the dbt runner wrapped to
+ * record when each dbt process starts and how long it lives.
+ */
+export async function benchStack(label: string): Promise<BenchStack> {
+  installQuietRuntime();
+  const bench = await benchDatabase(label, 4);
+  const { config, log, tools, url, pool } = bench;
+  const port = await ephemeralPort();
+  const server = await spawnDevServer({ binary: tools.temporal, port, logFile: path.join(config.localDir, 'bench', `temporal-${label}.log`) });
+  const address = `127.0.0.1:${port}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address });
+  const real = createDbtRunner({ dbtBin: tools.dbt, projectDir: config.dbt.projectDir, databaseUrl: url, threads: config.dbt.threads });
+  const spawns: DbtSpawn[] = [];
+  const runner: DbtRunner = async (inv, onEvent) => {
+    const at = Date.now();
+    const r = await real(inv, onEvent);
+    spawns.push({ runDate: String(inv.vars?.run_date), command: inv.command, at, ms: r.durationMs, targetPath: inv.targetPath });
+    return r;
+  };
+  const taskQueue = `bench-${label}`;
+  const artifacts = path.join(config.localDir, 'bench', bench.name);
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    activities: createActivities({
+      runner,
+      artifactsDir: artifacts,
+      pool,
+      slack: undefined,
+      channel: '#bench',
+      log,
+      reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
+      reportsDir: path.join(artifacts, 'reports'),
+      workflowStatus: temporalWorkflowStatus(client),
+      temporal: client,
+    }),
+  });
+  return {
+    bench,
+    client,
+    taskQueue,
+    spawns,
+    withWorker: (body) => worker.runUntil(body()),
+    close: async () => {
+      await native.close();
+      await connection.close();
+      await server.stop();
+      await bench.drop();
+    },
+  };
+}
+
+let runtimeInstalled = false;
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export const median = (xs: number[]): number => percentile(xs, 50);
+
+/** Runs `main` when the file is the command being run (not when the aggregate imports it). */
+export function runIfMain(metaUrl: string, main: () => Promise<void>): void {
+  if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(metaUrl)) main().catch(exitOnError);
 }
