@@ -117,29 +117,26 @@ export async function benchStack(label: string): Promise<BenchStack> {
   };
   const taskQueue = `bench-${label}`;
   const artifacts = path.join(config.localDir, 'bench', bench.name);
-  const worker = await Worker.create({
-    connection: native,
-    taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-    activities: createActivities({
-      runner,
-      artifactsDir: artifacts,
-      pool,
-      slack: undefined,
-      channel: '#bench',
-      log,
-      reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
-      reportsDir: path.join(artifacts, 'reports'),
-      workflowStatus: temporalWorkflowStatus(client),
-      temporal: client,
-    }),
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const activities = createActivities({
+    runner,
+    artifactsDir: artifacts,
+    pool,
+    slack: undefined,
+    channel: '#bench',
+    log,
+    reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
+    reportsDir: path.join(artifacts, 'reports'),
+    workflowStatus: temporalWorkflowStatus(client),
+    temporal: client,
   });
   return {
     bench,
     client,
     taskQueue,
     spawns,
-    withWorker: (body) => worker.runUntil(body()),
+    // A Temporal worker runs once: each measurement gets a new one on the same task queue.
+    withWorker: async (body) => (await Worker.create({ connection: native, taskQueue, workflowBundle, activities })).runUntil(body()),
     close: async () => {
       await native.close();
       await connection.close();

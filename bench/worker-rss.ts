@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { execa } from 'execa';
-import { exitOnError } from '../src/cli-errors';
 import { startDbtDailyRun } from '../src/client/runs';
 import { PROJECT_ROOT } from '../src/config';
 import { recordFlinkComplete } from '../src/flink-complete';
@@ -16,7 +15,7 @@ import { loadDay } from '../src/generator/load';
 import { ephemeralPort, waitUntil } from '../src/stack/ports';
 import { spawnDevServer } from '../src/stack/temporal';
 import { WORKER_BUILD_PATH } from '../src/worker';
-import { benchDatabase, writeResult } from './lib';
+import { benchDatabase, runIfMain, writeResult } from './lib';
 
 const rssKb = (pid: number): number => {
   try {
@@ -44,12 +43,20 @@ const descendants = (pid: number): number[] => {
   return out;
 };
 
-async function main(): Promise<void> {
-  const { events } = new Command('bench:worker-rss')
-    .addOption(new Option('--events <n>', 'events in the day').default(1_000_000).argParser(Number))
-    .parse()
-    .opts<{ events: number }>();
-  await execa('npm', ['run', '-s', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+export interface RssResult {
+  benchmark: string;
+  date: string;
+  events: number;
+  runSeconds: number;
+  idleMiB: number;
+  peakWorkerMiB: number;
+  peakDbtMiB: number;
+  samples: number;
+}
+
+export async function measureWorkerRss({ events }: { events: number }): Promise<RssResult> {
+  const build = await execa('npm', ['run', '-s', 'build'], { cwd: PROJECT_ROOT, reject: false, all: true });
+  if (build.exitCode !== 0) throw new Error(`npm run build failed:\n${build.all}`);
   const bench = await benchDatabase('rss', 2);
   const port = await ephemeralPort();
   const server = await spawnDevServer({ binary: bench.tools.temporal, port, logFile: path.join(bench.config.localDir, 'bench', 'temporal-rss.log') });
@@ -91,21 +98,19 @@ async function main(): Promise<void> {
     const result = await handle.result();
     sampling = false;
     await sampler;
+    if (result.status !== 'succeeded') throw new Error(`the daily run ended ${result.status}`);
     const peakWorker = Math.max(...samples.map((s) => s.worker));
     const peakDbt = Math.max(...samples.map((s) => s.dbt));
-    const mib = (kb: number) => (kb / 1024).toFixed(1);
-    console.log(`daily run of ${events.toLocaleString('en-US')} events: ${result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${samples.length} samples`);
-    console.log(`worker RSS idle ${mib(idleKb)} MiB, peak during the run ${mib(peakWorker)} MiB (R14 target: 256 MiB reserved, 512 MiB limit)`);
-    console.log(`dbt process tree RSS peak ${mib(peakDbt)} MiB (a separate process, per step)`);
-    writeResult('worker-rss.json', {
+    return {
       benchmark: 'worker RSS during a daily run',
       date: new Date().toISOString(),
       events,
+      runSeconds: (Date.now() - started) / 1000,
       idleMiB: idleKb / 1024,
       peakWorkerMiB: peakWorker / 1024,
       peakDbtMiB: peakDbt / 1024,
       samples: samples.length,
-    });
+    };
   } finally {
     sampling = false;
     worker.kill('SIGTERM');
@@ -116,4 +121,18 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(exitOnError);
+export function printWorkerRss(r: RssResult): void {
+  console.log(`\ndaily run of ${r.events.toLocaleString('en-US')} events by the production worker (node dist/worker.mjs): ${r.runSeconds.toFixed(1)} s, ${r.samples} samples`);
+  console.log(`worker RSS idle ${r.idleMiB.toFixed(1)} MiB, peak during the run ${r.peakWorkerMiB.toFixed(1)} MiB (R14 target: 256 MiB reserved, 512 MiB limit)`);
+  console.log(`dbt process tree RSS peak ${r.peakDbtMiB.toFixed(1)} MiB (a separate process, per step)`);
+}
+
+runIfMain(import.meta.url, async () => {
+  const { events } = new Command('bench:worker-rss')
+    .addOption(new Option('--events <n>', 'events in the day').default(1_000_000).argParser(Number))
+    .parse()
+    .opts<{ events: number }>();
+  const result = await measureWorkerRss({ events });
+  printWorkerRss(result);
+  writeResult('worker-rss.json', result);
+});

@@ -1,0 +1,135 @@
+// npm run bench: every benchmark of the project in one go, on the real stack, then one table
+// and bench/results/bench.json. Each part is also its own script (npm run bench:<name>).
+//   npm run bench                 the full set (about 20 minutes on 2 cores)
+//   npm run bench -- --quick      smaller sizes, to check that everything works (a few minutes)
+import os from 'node:os';
+import { Command } from 'commander';
+import { execa } from 'execa';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startPostgres } from '../src/stack/postgres';
+import { ensureVenv } from '../src/stack/venv';
+import { measureBackfill, printBackfill } from './backfill';
+import { measureDailyRuns, printDailyRuns } from './daily-run';
+import { measureHistory, printHistory } from './dbt-history';
+import { measureFlinkLatency, printFlinkLatency } from './flink-latency';
+import { measureGenerator, printGenerator } from './generator';
+import { benchStack, runIfMain, writeResult } from './lib';
+import { measureWorkerRss, printWorkerRss } from './worker-rss';
+
+interface Plan {
+  generatorEvents: number;
+  sizes: number[];
+  historyEvents: number;
+  historyDays: number;
+  latencyRuns: number;
+  latencyEvents: number;
+  backfillDays: number;
+  backfillEvents: number;
+  rssEvents: number;
+}
+
+const FULL: Plan = {
+  generatorEvents: 1_000_000,
+  sizes: [100_000, 1_000_000, 5_000_000],
+  historyEvents: 1_000_000,
+  historyDays: 30,
+  latencyRuns: 10,
+  latencyEvents: 20_000,
+  backfillDays: 7,
+  backfillEvents: 1_000_000,
+  rssEvents: 1_000_000,
+};
+
+const QUICK: Plan = {
+  generatorEvents: 200_000,
+  sizes: [20_000, 100_000],
+  historyEvents: 50_000,
+  historyDays: 5,
+  latencyRuns: 3,
+  latencyEvents: 10_000,
+  backfillDays: 3,
+  backfillEvents: 20_000,
+  rssEvents: 100_000,
+};
+
+async function machine() {
+  const config = loadConfig({ LOG_LEVEL: 'warn' });
+  const tools = await ensureVenv(config, createLogger('silent'));
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    dbt: /installed:\s*(\S+)/.exec((await execa(tools.dbt, ['--version'], { reject: false })).stdout)?.[1] ?? 'unknown',
+    dbtThreads: config.dbt.threads,
+  };
+}
+
+runIfMain(import.meta.url, async () => {
+  const { quick } = new Command('bench').option('--quick', 'smaller sizes, a few minutes').parse().opts<{ quick?: boolean }>();
+  const plan = quick ? QUICK : FULL;
+  const started = Date.now();
+  // One PostgreSQL for every part (each part makes and drops its own database).
+  const config = loadConfig({ LOG_LEVEL: 'warn' });
+  const postgres = await startPostgres(config, createLogger('silent'));
+  try {
+    const env = await machine();
+    const generator = await measureGenerator({ events: plan.generatorEvents, repeat: 3 });
+    const stack = await benchStack('all');
+    let dailyRuns, latency, backfills;
+    try {
+      dailyRuns = await measureDailyRuns(stack, { sizes: plan.sizes });
+      latency = await measureFlinkLatency(stack, { runs: plan.latencyRuns, events: plan.latencyEvents });
+      backfills = await measureBackfill(stack, { days: plan.backfillDays, events: plan.backfillEvents });
+    } finally {
+      await stack.close();
+    }
+    const history = await measureHistory({ events: plan.historyEvents, days: plan.historyDays });
+    const rss = await measureWorkerRss({ events: plan.rssEvents });
+
+    printGenerator(generator);
+    printDailyRuns(dailyRuns);
+    printHistory(history);
+    printFlinkLatency(latency);
+    printBackfill(backfills);
+    printWorkerRss(rss);
+
+    const summary: [string, string, string][] = [
+      ['generator throughput (generate + COPY)', `${Math.round(generator.medianWithCopy).toLocaleString('en-US')} events/s`, '≥ 200,000 events/s'],
+      ...dailyRuns.map((r): [string, string, string] => [
+        `daily run, ${r.events.toLocaleString('en-US')} events`,
+        `${(r.wallMs / 1000).toFixed(1)} s (orchestration ${(r.orchestrationMs / 1000).toFixed(2)} s, dbt ${((r.dbtProcessMs.build + r.dbtProcessMs.test) / 1000).toFixed(1)} s)`,
+        `SQL floor ${(r.floorMs / 1000).toFixed(2)} s → ${r.ratioRunToFloor.toFixed(1)}× (build step ${r.ratioBuildToFloor.toFixed(1)}×)`,
+      ]),
+      [`dbt run, ${history.history.days} days of history vs 1`, `${history.history.wallSeconds.toFixed(2)} s vs ${history.oneDayOfHistory.wallSeconds.toFixed(2)} s`, `ratio ${history.ratio.toFixed(2)} (1.00 = flat)`],
+      ['flink-complete → dbt process start', `p50 ${latency.hookToDbtSpawnMs.p50} ms, p95 ${latency.hookToDbtSpawnMs.p95} ms`, '< 1 s; Airflow sensor: 60 s poke'],
+      ...backfills.map((b): [string, string, string] => [
+        `${b.days}-day backfill, concurrency ${b.concurrency}`,
+        `${(b.wallMs / 1000).toFixed(1)} s`,
+        `${(b.perDayMs / 1000).toFixed(1)} s per day`,
+      ]),
+      ['worker peak RSS during a daily run', `${rss.peakWorkerMiB.toFixed(0)} MiB (idle ${rss.idleMiB.toFixed(0)} MiB)`, '256 MiB reserved, 512 MiB limit'],
+    ];
+    const w0 = Math.max(...summary.map((r) => r[0].length));
+    const w1 = Math.max(...summary.map((r) => r[1].length));
+    console.log(`\nsummary (${quick ? 'quick' : 'full'} set, ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB, node ${env.node}, dbt ${env.dbt}; ${((Date.now() - started) / 60_000).toFixed(1)} min)`);
+    for (const [a, b, c] of summary) console.log(`${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);
+    writeResult(quick ? 'bench-quick.json' : 'bench.json', {
+      date: new Date().toISOString(),
+      set: quick ? 'quick' : 'full',
+      plan,
+      machine: env,
+      generator,
+      dailyRuns,
+      history,
+      latency,
+      backfills,
+      workerRss: rss,
+    });
+    console.log(`\nwritten: bench/results/${quick ? 'bench-quick.json' : 'bench.json'}`);
+  } finally {
+    await postgres.stop();
+  }
+});
