@@ -33,7 +33,8 @@ export async function flinkGate(input: FlinkGateInput): Promise<FlinkGateResult>
   setHandler(flinkCompleteSignal, (payload) => {
     // A payload for another date (or none) is a caller's mistake: log it, never crash the gate.
     if (payload?.runDate === input.runDate) signalled = true;
-    else log.warn('ignored a flinkComplete signal for another date', { expected: input.runDate, got: payload });
+    else if (typeof payload?.runDate === 'string') log.warn('ignored a flinkComplete signal for another date', { expected: input.runDate, got: payload.runDate });
+    else log.warn('ignored a malformed flinkComplete signal: expected { runDate: "YYYY-MM-DD" }', { expected: input.runDate, got: payload });
   });
   if (await isFlinkComplete(input.runDate)) {
     state = 'open';

@@ -12,6 +12,14 @@ const roas = path.join(PROJECT_ROOT, 'bin', 'roas');
 
 describe('roas CLI', () => {
   const db = useTestDatabase(import.meta.url);
+  /** What a command could have written: rows in every table it touches, and runs in Temporal. */
+  const footprint = async () => {
+    const { rows } = await db.pool.query(
+      `SELECT (SELECT count(*)::int FROM realtime.ad_events) AS events, (SELECT count(*)::int FROM realtime.flink_batches) AS batches,
+              (SELECT count(*)::int FROM orchestrator.pipeline_runs) AS runs, (SELECT count(*)::int FROM orchestrator.alerts) AS alerts`,
+    );
+    return rows[0] as Record<string, number>;
+  };
   const run = (args: string[], env: Record<string, string> = {}) =>
     execa(roas, args, {
       reject: false,
@@ -43,9 +51,25 @@ describe('roas CLI', () => {
     [['test-step', 'compile', '--date', '2026-11-01'], 'unknown step "compile"'],
     [['test-step', 'dbt-run', '--date', '2026-11-01', '--pipeline', 'spark'], '--pipeline must be dbt or etl'],
   ])('roas %j exits 2 and says what is wrong', async (args, message) => {
+    const before = await footprint();
     const r = await run(args);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(message);
+    expect(await footprint()).toEqual(before);
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://roas@localhost/marketing_roas' }, 'DATABASE_URL'],
+    [{ ROAS_RETRY_ATTEMPTS: '0' }, 'ROAS_RETRY_ATTEMPTS'],
+    [{ ROAS_RETRY_INTERVAL: 'five minutes' }, 'ROAS_RETRY_INTERVAL'],
+    [{ DBT_THREADS: 'many' }, 'DBT_THREADS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('bad configuration %j: exit 2 naming the variable, nothing written', async (env, variable) => {
+    const before = await footprint();
+    const r = await run(['flink-complete', '--date', '2026-11-03'], env);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain(variable);
+    expect(await footprint()).toEqual(before);
   });
 
   it('--help works on every command', async () => {
