@@ -1,6 +1,6 @@
 // Runs one dbt command as one child process (never one process per model), with an argument
 // array (never a shell string), its own target path, and dbt's JSON log parsed line by line.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa } from 'execa';
@@ -50,6 +50,29 @@ export interface DbtRunnerOptions {
 
 export type DbtRunner = (invocation: DbtInvocation, onEvent?: (event: DbtLogEvent) => void) => Promise<DbtProcessResult>;
 
+// dbt must not outlive the worker that started it. `cleanup` covers a worker that exits; a
+// worker killed with SIGKILL runs no code at all, so dbt is started through the venv's Python,
+// which asks Linux to send it SIGINT when its parent dies (prctl PR_SET_PDEATHSIG, kept across
+// exec) and then becomes dbt. SIGINT makes dbt cancel its open queries and stop. Where prctl does
+// not exist (macOS), dbt starts as it would anyway.
+const PARENT_DEATH_EXEC = [
+  'import ctypes, os, signal, sys',
+  'try:',
+  '    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGINT))',
+  'except (AttributeError, OSError):',
+  '    pass',
+  "if str(os.getppid()) != os.environ.get('ROAS_PARENT_PID', str(os.getppid())):",
+  '    sys.exit(130)',
+  'os.execv(sys.argv[1], sys.argv[1:])',
+].join('\n');
+
+/** The command that starts dbt: through the parent-death guard when the venv's Python is beside it. */
+export function dbtCommand(dbtBin: string, args: string[]): { file: string; args: string[] } {
+  const python = path.join(path.dirname(dbtBin), 'python');
+  if (process.platform !== 'linux' || !existsSync(python)) return { file: dbtBin, args };
+  return { file: python, args: ['-c', PARENT_DEATH_EXEC, dbtBin, ...args] };
+}
+
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
@@ -78,7 +101,8 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
     args.push(...(invocation.extraArgs ?? []));
 
     const started = Date.now();
-    const child = execa(opts.dbtBin, args, {
+    const command = dbtCommand(opts.dbtBin, args);
+    const child = execa(command.file, command.args, {
       reject: false,
       cwd: opts.projectDir,
       cancelSignal: invocation.signal,
@@ -99,6 +123,7 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
         DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
         DBT_VERSION_CHECK: 'false',
         DBT_PARTIAL_PARSE: 'true',
+        ROAS_PARENT_PID: String(process.pid),
       },
     });
 

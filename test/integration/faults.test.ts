@@ -55,6 +55,17 @@ async function dbtExecutingSql(databaseUrl: string, runDate: string, attempt = 1
   }
 }
 
+/** PostgreSQL sessions with this application_name. */
+async function sessionsOf(databaseUrl: string, applicationName: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Every text a value carries, Temporal payloads (bytes) decoded, for a search for secrets. */
 function texts(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
@@ -112,7 +123,7 @@ describe('fault injection on the real stack', () => {
     await slack?.close();
   });
 
-  it('kill -9 of the worker during a dbt step: a new worker completes the run, rows exact, no dbt left', async () => {
+  it('kill -9 of the worker during a dbt step: its dbt stops at once, a new worker completes the run, rows exact', async () => {
     const runDate = '2025-08-01';
     const taskQueue = uniqueTaskQueue('kill9');
     await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 81 });
@@ -127,6 +138,12 @@ describe('fault injection on the real stack', () => {
     first.process.kill('SIGKILL');
     const exit = await first.process;
     expect(exit.signal).toBe('SIGKILL');
+    // Its dbt is told by the kernel (parent-death signal) and stops, its queries cancelled,
+    // long before Temporal retries the step.
+    const killedAt = Date.now();
+    await eventually('the dead worker\'s dbt to stop', async () => (await dbtProcesses(runDate)) === 0, 20_000);
+    await eventually('no session of the dead attempt left in PostgreSQL', async () => (await sessionsOf(db.url, `roas-${runDate}-run-a1`)) === 0, 20_000);
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
     // Temporal notices the dead attempt by its missing heartbeats (1 minute) and retries it.
