@@ -9,7 +9,7 @@ import { readRunResults } from '../activities/dbt/run-results';
 import { PROJECT_ROOT } from '../src/config';
 import { addDays } from '../src/dates';
 import { loadDay } from '../src/generator/load';
-import { benchDatabase, runIfMain, writeResult } from './lib';
+import { benchDatabase, median, runIfMain, writeResult } from './lib';
 
 export interface HistoryResult {
   benchmark: string;
@@ -17,12 +17,23 @@ export interface HistoryResult {
   eventsPerDay: number;
   runDate: string;
   stagingRowsAtEnd: number;
-  oneDayOfHistory: { wallSeconds: number; modelSeconds: number };
-  history: { days: number; wallSeconds: number; modelSeconds: number };
+  /** Medians of `repeats` runs, each after VACUUM ANALYZE, so autovacuum of fresh days is not measured. */
+  repeats: number;
+  oneDayOfHistory: Timing;
+  history: { days: number } & Timing;
   ratio: number;
+  modelRatio: number;
 }
 
-export async function measureHistory(opts: { events: number; days: number }): Promise<HistoryResult> {
+interface Timing {
+  wallSeconds: number;
+  modelSeconds: number;
+  /** Each model's own time (median). */
+  byModel: Record<string, number>;
+}
+
+export async function measureHistory(opts: { events: number; days: number; repeats?: number }): Promise<HistoryResult> {
+  const repeats = opts.repeats ?? 3;
   const bench = await benchDatabase('history');
   const { config, tools, url, pool } = bench;
   const runner = createDbtRunner({ dbtBin: tools.dbt, projectDir: path.join(PROJECT_ROOT, 'dbt'), databaseUrl: url, threads: config.dbt.threads });
@@ -33,7 +44,22 @@ export async function measureHistory(opts: { events: number; days: number }): Pr
     const r = await runner({ command: 'run', targetPath, select: ['tag:daily_run'], vars: { run_date: date } });
     if (r.exitCode !== 0) throw new Error(`dbt run failed for ${date}: ${r.rawOutput}`);
     const nodes = readRunResults(targetPath)?.nodes ?? [];
-    return { wallSeconds: r.durationMs / 1000, modelSeconds: nodes.reduce((s, n) => s + n.executionSeconds, 0) };
+    return { wallSeconds: r.durationMs / 1000, nodes };
+  };
+  // The same state before every measurement: statistics fresh, no vacuum debt from days just
+  // loaded (on 2 cores autovacuum would otherwise compete with the measured run).
+  const measure = async (date: string, label: string): Promise<Timing> => {
+    const runs: Awaited<ReturnType<typeof dbtRun>>[] = [];
+    for (let i = 0; i < repeats; i++) {
+      await pool.query('VACUUM (ANALYZE)');
+      runs.push(await dbtRun(date, `${label}-${i + 1}`));
+    }
+    const names = [...new Set(runs.flatMap((r) => r.nodes.map((n) => n.name)))];
+    return {
+      wallSeconds: median(runs.map((r) => r.wallSeconds)),
+      modelSeconds: median(runs.map((r) => r.nodes.reduce((s, n) => s + n.executionSeconds, 0))),
+      byModel: Object.fromEntries(names.map((name) => [name, median(runs.map((r) => r.nodes.find((n) => n.name === name)?.executionSeconds ?? 0))])),
+    };
   };
 
   try {
@@ -42,7 +68,7 @@ export async function measureHistory(opts: { events: number; days: number }): Pr
     await runner({ command: 'seed', targetPath: path.join(artifacts, 'seed') });
     await loadDay(pool, { date: target, events: opts.events, seed: 1 });
     await dbtRun(target, 'warmup');
-    const oneDay = await dbtRun(target, 'history-1');
+    const oneDay = await measure(target, 'history-1');
 
     for (let d = 0; d < opts.days; d++) {
       const date = addDays(first, d);
@@ -51,7 +77,7 @@ export async function measureHistory(opts: { events: number; days: number }): Pr
       process.stderr.write(`\rhistory: ${d + 1}/${opts.days} days (${Math.round(loaded.eventsPerSecond).toLocaleString('en-US')} events/s)   `);
     }
     process.stderr.write('\n');
-    const manyDays = await dbtRun(target, `history-${opts.days + 1}`);
+    const manyDays = await measure(target, `history-${opts.days + 1}`);
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM analytics.stg_ad_events');
     return {
       benchmark: 'dbt run for one date against history size',
@@ -59,9 +85,11 @@ export async function measureHistory(opts: { events: number; days: number }): Pr
       eventsPerDay: opts.events,
       runDate: target,
       stagingRowsAtEnd: Number(rows[0]!.n),
+      repeats,
       oneDayOfHistory: oneDay,
       history: { days: opts.days + 1, ...manyDays },
       ratio: manyDays.wallSeconds / oneDay.wallSeconds,
+      modelRatio: manyDays.modelSeconds / oneDay.modelSeconds,
     };
   } finally {
     await bench.drop();
@@ -74,15 +102,19 @@ export function printHistory(r: HistoryResult): void {
   console.log('history in realtime + analytics | wall (s) | models (s)');
   console.log(`1 day                           | ${r.oneDayOfHistory.wallSeconds.toFixed(2).padStart(8)} | ${r.oneDayOfHistory.modelSeconds.toFixed(2).padStart(10)}`);
   console.log(`${String(r.history.days).padEnd(2)} days                         | ${r.history.wallSeconds.toFixed(2).padStart(8)} | ${r.history.modelSeconds.toFixed(2).padStart(10)}`);
-  console.log(`ratio ${r.ratio.toFixed(2)} (1.00 = flat)`);
+  for (const name of Object.keys(r.history.byModel)) {
+    console.log(`  ${name.padEnd(30)}| ${''.padStart(8)} | ${(r.oneDayOfHistory.byModel[name] ?? 0).toFixed(2).padStart(10)} → ${r.history.byModel[name]!.toFixed(2)}`);
+  }
+  console.log(`ratio ${r.ratio.toFixed(2)} wall, ${r.modelRatio.toFixed(2)} models (1.00 = flat; medians of ${r.repeats}, each after VACUUM ANALYZE)`);
 }
 
 runIfMain(import.meta.url, async () => {
   const opts = new Command('bench:dbt-history')
     .addOption(new Option('--events <n>', 'events per day').default(1_000_000).argParser(Number))
     .addOption(new Option('--days <n>', 'days of history for the second measurement').default(30).argParser(Number))
+    .addOption(new Option('--repeats <n>', 'runs per measurement (median)').default(3).argParser(Number))
     .parse()
-    .opts<{ events: number; days: number }>();
+    .opts<{ events: number; days: number; repeats: number }>();
   const result = await measureHistory(opts);
   printHistory(result);
   writeResult('dbt-history.json', result);
