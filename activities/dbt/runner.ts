@@ -66,11 +66,11 @@ const PARENT_DEATH_EXEC = [
   'os.execv(sys.argv[1], sys.argv[1:])',
 ].join('\n');
 
-/** The command that starts dbt: through the parent-death guard when the venv's Python is beside it. */
-export function dbtCommand(dbtBin: string, args: string[]): { file: string; args: string[] } {
+/** How this runner starts dbt: through the parent-death guard when the venv's Python is beside it. */
+function dbtLauncher(dbtBin: string): (args: string[]) => { file: string; args: string[] } {
   const python = path.join(path.dirname(dbtBin), 'python');
-  if (process.platform !== 'linux' || !existsSync(python)) return { file: dbtBin, args };
-  return { file: python, args: ['-c', PARENT_DEATH_EXEC, dbtBin, ...args] };
+  if (process.platform !== 'linux' || !existsSync(python)) return (args) => ({ file: dbtBin, args });
+  return (args) => ({ file: python, args: ['-c', PARENT_DEATH_EXEC, dbtBin, ...args] });
 }
 
 // eslint-disable-next-line no-control-regex
@@ -78,6 +78,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
   const db = urlParts(opts.databaseUrl);
+  const launch = dbtLauncher(opts.dbtBin);
   return async (invocation, onEvent) => {
     mkdirSync(invocation.targetPath, { recursive: true });
     const args = [
@@ -101,7 +102,7 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
     args.push(...(invocation.extraArgs ?? []));
 
     const started = Date.now();
-    const command = dbtCommand(opts.dbtBin, args);
+    const command = launch(args);
     const child = execa(command.file, command.args, {
       reject: false,
       cwd: opts.projectDir,

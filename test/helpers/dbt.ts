@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { createDbtRunner, type DbtCommand } from '../../activities/dbt/runner';
 import { readRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
@@ -28,4 +30,25 @@ export function dbtFor(databaseUrl: string) {
 /** Tests that did not pass, by name, with their status. */
 export function notPassing(nodes: DbtNodeResult[]): Record<string, string> {
   return Object.fromEntries(nodes.filter((n) => n.resourceType === 'test' && n.status !== 'pass').map((n) => [n.name, n.status]));
+}
+
+/** dbt processes of a date's step alive on this machine (their log path names date, step and attempt). */
+export async function dbtProcesses(runDate: string, opts: { step?: string; attempt?: number } = {}): Promise<number> {
+  const marker = `/${runDate}/${opts.step ?? 'run'}/attempt-${opts.attempt ?? ''}`;
+  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+  return ps.stdout.split('\n').filter((l) => l.includes(marker) && !l.startsWith('ps ')).length;
+}
+
+/** PostgreSQL sessions named `applicationName` (a dbt attempt's), only those running a query when `active`. */
+export async function dbtSessions(db: pg.Pool | string, applicationName: string, opts: { active?: boolean } = {}): Promise<number> {
+  const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1${opts.active ? " AND state = 'active'" : ''}`;
+  if (typeof db !== 'string') return (await db.query<{ n: number }>(sql, [applicationName])).rows[0]!.n;
+  // A URL: a client of its own, for a server that was restarted under a pool's connections.
+  const client = new pg.Client({ connectionString: db });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>(sql, [applicationName])).rows[0]!.n;
+  } finally {
+    await client.end();
+  }
 }

@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
 import type { Config } from '../../src/config';
@@ -14,6 +13,7 @@ import { createPipelineMetrics } from '../../src/metrics';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
+import { dbtProcesses, dbtSessions } from '../helpers/dbt';
 import { startFakeSlack } from '../helpers/slack';
 import { connectDevServer, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -105,29 +105,21 @@ describe('dbtDailyRun on the real stack', () => {
     await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 6 });
     await recordFlinkComplete(db.pool, { runDate });
     const applicationName = `roas-${runDate}-run-a1`;
-    const activeQueries = async () =>
-      (
-        await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [
-          applicationName,
-        ])
-      ).rows[0]!.n;
-    const dbtProcesses = async () => {
-      const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-      return ps.stdout.split('\n').filter((l) => l.includes(`${runDate}/run/attempt-1`)).length;
-    };
+    const activeQueries = () => dbtSessions(db.pool, applicationName, { active: true });
+    const attemptOneDbt = () => dbtProcesses(runDate, { attempt: 1 });
     const error = await withWorker(db.url, async (taskQueue) => {
       const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
       for (let i = 0; i < 1200 && (await activeQueries()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
-      expect(await dbtProcesses()).toBeGreaterThan(0);
+      expect(await attemptOneDbt()).toBeGreaterThan(0);
       await run.cancel();
       const e = await run.result().catch((err: unknown) => err);
       // Let the worker finish the activity's clean-up before it shuts down.
-      for (let i = 0; i < 200 && ((await dbtProcesses()) > 0 || (await activeQueries()) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 200 && ((await attemptOneDbt()) > 0 || (await activeQueries()) > 0); i++) await new Promise((r) => setTimeout(r, 100));
       return e;
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    expect(await dbtProcesses()).toBe(0);
+    expect(await attemptOneDbt()).toBe(0);
     expect(await activeQueries()).toBe(0);
     const ledger = await db.pool.query('SELECT status FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(ledger.rows).toEqual([{ status: 'cancelled' }]);

@@ -21,6 +21,7 @@ import { venvTools } from '../../src/stack/venv';
 import { flinkCompleteSignal, workflowIds } from '../../workflows/signals';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
+import { dbtProcesses, dbtSessions } from '../helpers/dbt';
 import { withRealWorker } from '../helpers/real-worker';
 import { startFakeSlack } from '../helpers/slack';
 import { connectDevServer, eventually, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
@@ -29,41 +30,9 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 const roas = path.join(PROJECT_ROOT, 'bin', 'roas');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** dbt processes of a date's step still alive on this machine (their target path names the date). */
-async function dbtProcesses(runDate: string, step = 'run'): Promise<number> {
-  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-  return ps.stdout.split('\n').filter((l) => l.includes(`/${runDate}/${step}/attempt-`) && !l.startsWith('ps ')).length;
-}
-
 /** Waits until dbt executes SQL for the date's step (its sessions carry the attempt's application_name). */
 async function dbtExecutingSql(databaseUrl: string, runDate: string, attempt = 1): Promise<void> {
-  const watcher = new pg.Client({ connectionString: databaseUrl });
-  await watcher.connect();
-  try {
-    await eventually(
-      `dbt to execute SQL for ${runDate}`,
-      async () =>
-        (
-          await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [
-            `roas-${runDate}-run-a${attempt}`,
-          ])
-        ).rows[0]!.n > 0,
-      90_000,
-    );
-  } finally {
-    await watcher.end();
-  }
-}
-
-/** PostgreSQL sessions with this application_name. */
-async function sessionsOf(databaseUrl: string, applicationName: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows[0]!.n;
-  } finally {
-    await client.end();
-  }
+  await eventually(`dbt to execute SQL for ${runDate}`, async () => (await dbtSessions(databaseUrl, `roas-${runDate}-run-a${attempt}`, { active: true })) > 0, 90_000);
 }
 
 /** Every text a value carries, Temporal payloads (bytes) decoded, for a search for secrets. */
@@ -142,7 +111,7 @@ describe('fault injection on the real stack', () => {
     // long before Temporal retries the step.
     const killedAt = Date.now();
     await eventually('the dead worker\'s dbt to stop', async () => (await dbtProcesses(runDate)) === 0, 20_000);
-    await eventually('no session of the dead attempt left in PostgreSQL', async () => (await sessionsOf(db.url, `roas-${runDate}-run-a1`)) === 0, 20_000);
+    await eventually('no session of the dead attempt left in PostgreSQL', async () => (await dbtSessions(db.url, `roas-${runDate}-run-a1`)) === 0, 20_000);
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);

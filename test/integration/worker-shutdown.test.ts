@@ -3,13 +3,13 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
+import { dbtProcesses, dbtSessions } from '../helpers/dbt';
 import { connectDevServer, eventually, uniqueTaskQueue } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { ephemeralPort } from '../../src/stack/ports';
@@ -40,9 +40,6 @@ describe('the production worker process', () => {
     await temporal?.close();
   });
 
-  const dbtProcesses = async (runDate: string) =>
-    (await execa('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(`/${runDate}/run/attempt-`) && !l.includes('ps -eo')).length;
-
   it('SIGTERM during a dbt step: no dbt left behind, a new worker retries the step, analytics rows are exact', async () => {
     const runDate = '2026-04-01';
     await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 31 });
@@ -53,16 +50,7 @@ describe('the production worker process', () => {
 
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
     const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
-    await eventually(
-      'dbt to execute SQL',
-      async () =>
-        (
-          await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [
-            `roas-${runDate}-run-a1`,
-          ])
-        ).rows[0]!.n > 0,
-      60_000,
-    );
+    await eventually('dbt to execute SQL', async () => (await dbtSessions(db.pool, `roas-${runDate}-run-a1`, { active: true })) > 0, 60_000);
     expect(await dbtProcesses(runDate)).toBeGreaterThan(0);
 
     first.process.kill('SIGTERM');
