@@ -15,7 +15,11 @@ export const DBT_TEST_FAILURE = 'DbtTestFailure';
 /** The selection matched no node: a configuration mistake, never a success. */
 export const DBT_NOTHING_SELECTED = 'DbtNothingSelected';
 
-export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_MODEL_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED] as const;
 
 /** Flink did not report the date complete before the gate's deadline. */
 export const FLINK_GATE_DEADLINE = 'FlinkGateDeadline';
+
+/** The step's tests passed but no audited day of its models was found to publish: a broken build, not a passing one. */
+export const NOTHING_TO_PUBLISH = 'NothingToPublish';
+
+export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_MODEL_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED, NOTHING_TO_PUBLISH] as const;

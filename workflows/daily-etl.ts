@@ -12,14 +12,15 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { explainFailure } from './dbt-daily-run';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, publishOptions } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal } from './signals';
 import type { DailyEtlInput, DailyEtlResult, DbtStep, DbtStepResult, EtlStep, ReportSummary, ValidationCheck } from './types';
 import { DEFAULT_THRESHOLDS } from './validation-defaults';
 
 const PIPELINE = 'daily_etl' as const;
-const SELECTOR = ['tag:daily_etl'];
+const TAG = 'daily_etl';
+const SELECTOR = [`tag:${TAG}`];
 export const DEFAULT_WAIT_FOR_DBT_RUN_MS = 3 * 60 * 60_000;
 export const DEFAULT_ETL_RECHECK_MS = 5 * 60_000;
 
@@ -41,6 +42,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   const startedAt = info.startTime;
   const link = runLink(input.webUiUrl, input.namespace);
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
+  const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
 
   const progress = trackProgress(input.runDate);
   let dbtRunFinished = false;
@@ -125,6 +127,9 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
       await setStep(step === 'run' ? 'dbt-run' : 'dbt-test');
       steps.push(await runDbtStep({ pipeline: PIPELINE, runDate: input.runDate, step, select: SELECTOR }));
     }
+    // The report models become visible only once their tests passed, all at once.
+    await setStep('publishing');
+    const published = await publishDay({ pipeline: PIPELINE, runDate: input.runDate, tag: TAG });
 
     // 4. generate_reports, then the day's numbers to Slack.
     await setStep('generating-report');
@@ -147,6 +152,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
       checks,
       steps,
       report,
+      published,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt ?? startedAt.toISOString(),
     };

@@ -17,7 +17,7 @@ import {
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, publishOptions } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal, workflowIds } from './signals';
 import type {
@@ -31,7 +31,8 @@ import type {
 } from './types';
 
 const PIPELINE = 'dbt_daily_run' as const;
-const SELECTOR = ['tag:daily_run'];
+const TAG = 'daily_run';
+const SELECTOR = [`tag:${TAG}`];
 
 const { findSucceededRun, recordRunStarted, updateRun } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
@@ -44,6 +45,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   const slaDeadline = new Date(scheduled.getTime() + slaMs);
   const link = runLink(input.webUiUrl, input.namespace);
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
+  const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
 
   const progress = trackProgress(input.runDate, slaDeadline);
 
@@ -122,6 +124,10 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       steps.push(result);
       progress.attempt = result.attempt;
     }
+    // Only now, every error-severity test having passed on the audited rows, does the date
+    // become visible in analytics: all models at once.
+    await setStep('publishing');
+    const published = await publishDay({ pipeline: PIPELINE, runDate: input.runDate, tag: TAG });
 
     slaScope.cancel();
     await slaTimer;
@@ -134,7 +140,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       currentStep: 'succeeded',
       attempts: Math.max(...steps.map((s) => s.attempt)),
       slaMet: !progress.slaMissed,
-      summary: summaryOf(steps),
+      summary: { ...summaryOf(steps), published: published.models },
       finished: true,
     });
     await notifyEtl(input.runDate, true);
@@ -146,6 +152,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       finishedAt: finishedAt ?? startedAt.toISOString(),
       steps,
       warnings,
+      published,
     };
   } catch (err) {
     slaScope.cancel();

@@ -32,6 +32,18 @@ export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
   };
 }
 
+/**
+ * Publishing a tested day: one short transaction; it may wait up to a minute for readers'
+ * locks, heartbeating, so a dead worker's publish is retried within half a minute.
+ */
+export function publishOptions(settings: RetrySettings = DEFAULT_RETRY): ActivityOptions {
+  return {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: dbtRetryPolicy(settings),
+  };
+}
+
 /** Small database writes (ledger, Flink table checks): quick, retried a few times. */
 export const BOOKKEEPING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

@@ -71,8 +71,8 @@ export interface DbtDailyRunInput {
   namespace?: string;
 }
 
-export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
-export type EtlStep = 'starting' | 'waiting-for-dbt-run' | 'validating' | 'dbt-run' | 'dbt-test' | 'generating-report' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'publishing' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+export type EtlStep = 'starting' | 'waiting-for-dbt-run' | 'validating' | 'dbt-run' | 'dbt-test' | 'publishing' | 'generating-report' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface DbtProgress {
   step: DbtStep;
@@ -102,6 +102,8 @@ export interface DbtDailyRunResult {
   finishedAt: string;
   steps: DbtStepResult[];
   warnings: DbtNodeSummary[];
+  /** What became visible in `analytics` (absent when skipped). */
+  published?: PublishResult;
   /** Why the run was skipped. */
   reason?: string;
 }
@@ -202,7 +204,27 @@ export interface DailyEtlResult {
   checks: ValidationCheck[];
   steps: DbtStepResult[];
   report: ReportSummary | null;
+  published?: PublishResult;
   startedAt: string;
   finishedAt: string;
   reason?: string;
+}
+
+/** Publish a date's audited models of one pipeline step into `analytics`, all at once. */
+export interface PublishInput {
+  pipeline: PipelineName;
+  runDate: string;
+  /** The dbt tag of the step's models, e.g. 'daily_run'. */
+  tag: string;
+}
+
+export interface PublishResult {
+  runDate: string;
+  /** Published tables, e.g. 'analytics.fct_daily_metrics'; each got the date's partition. */
+  models: string[];
+  /** Models whose earlier published version of the date was replaced. */
+  replaced: string[];
+  /** A retry found the date already published by an earlier attempt of the same step. */
+  alreadyPublished: boolean;
+  milliseconds: number;
 }

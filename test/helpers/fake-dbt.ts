@@ -2,6 +2,7 @@
 // run_results.json dbt would write, so the real activity code parses and classifies it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type pg from 'pg';
 import type { DbtInvocation, DbtLogEvent, DbtProcessResult, DbtRunner } from '../../activities/dbt/runner';
 
 export interface FakeNode {
@@ -64,4 +65,29 @@ export function fakeDbt(scenario: Scenario) {
     return result;
   };
   return { runner, invocations };
+}
+
+/**
+ * What the audited_day materialization leaves behind for each model a build ran successfully:
+ * the date's audited table (with its CHECK and its describing comment) and the published,
+ * partitioned table; so the real publish activity has real tables to publish.
+ */
+export function withAuditedDays(pool: pg.Pool, scenario: Scenario): Scenario {
+  return async (invocation, call) => {
+    const outcome = await scenario(invocation, call);
+    const runDate = String(invocation.vars?.run_date ?? '');
+    if (invocation.command !== 'build' || !runDate) return outcome;
+    const tag = invocation.targetPath.includes(`${path.sep}daily_etl${path.sep}`) ? 'daily_etl' : 'daily_run';
+    for (const n of outcome.nodes ?? []) {
+      if ((n.type ?? 'model') !== 'model' || n.status !== 'success') continue;
+      const day = `${n.name}_p${runDate.replaceAll('-', '')}`;
+      const meta = JSON.stringify({ model: n.name, schema: 'analytics', date_column: 'day', run_date: runDate, tags: [tag] });
+      await pool.query(`DROP TABLE IF EXISTS analytics_audit.${day};
+        CREATE TABLE analytics_audit.${day} (day date NOT NULL CHECK (day = '${runDate}'));
+        INSERT INTO analytics_audit.${day} VALUES ('${runDate}');
+        COMMENT ON TABLE analytics_audit.${day} IS '${meta}';
+        CREATE TABLE IF NOT EXISTS analytics.${n.name} (day date NOT NULL) PARTITION BY LIST (day);`);
+    }
+    return outcome;
+  };
 }

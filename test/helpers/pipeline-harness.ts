@@ -12,7 +12,7 @@ import { recordFlinkComplete } from '../../src/flink-complete';
 import { createLogger } from '../../src/logger';
 import { dbtProgressSignal } from '../../workflows/signals';
 import { useTestDatabase } from './db';
-import { fakeDbt, type Scenario } from './fake-dbt';
+import { fakeDbt, withAuditedDays, type Scenario } from './fake-dbt';
 import { startFakeSlack } from './slack';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 
@@ -31,7 +31,7 @@ export function usePipelineHarness(fileUrl: string) {
     /** Runs `body` with a worker whose dbt is the given scenario. */
     async withWorker<T>(scenario: Scenario, body: (taskQueue: string) => Promise<T>, opts: { slackEnabled?: boolean } = {}) {
       const taskQueue = uniqueTaskQueue('pipeline');
-      const dbt = fakeDbt(scenario);
+      const dbt = fakeDbt(withAuditedDays(db.pool, scenario));
       const worker = await Worker.create({
         connection: h.env.nativeConnection,
         taskQueue,

@@ -9,9 +9,10 @@ today as (
     where metric_date = {{ run_date() }}
 ),
 
+-- The 7 days before: published, validated days only.
 previous_7_days as (
     select campaign_id, avg(spend_krw) as avg_spend_krw, count(*) as days
-    from {{ ref('fct_daily_metrics') }}
+    from {{ published_ref('fct_daily_metrics') }}
     where metric_date between {{ run_date() }} - 7 and {{ run_date() }} - 1
     group by campaign_id
 )

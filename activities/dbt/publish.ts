@@ -1,0 +1,144 @@
+// The publish half of write-audit-publish. dbt built each model's run date into
+// analytics_audit.<model>_pYYYYMMDD and the step's tests passed on exactly those rows; this moves
+// them into `analytics` as that day's partitions, for every model of the step in one
+// transaction: readers see the whole new day or the whole old one, never a mix, never rows that
+// were not tested. Attaching is cheap whatever the history: each audited table carries a CHECK
+// on its date, so PostgreSQL attaches it without scanning it.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import pg from 'pg';
+import { NOTHING_TO_PUBLISH } from '../../src/failure-types';
+import type { PublishInput, PublishResult } from '../../workflows/types';
+
+export const AUDIT_SCHEMA = 'analytics_audit';
+
+/** What the audited_day materialization writes as the comment of each audited table. */
+interface AuditedDayMeta {
+  model: string;
+  schema: string;
+  date_column: string;
+  run_date: string;
+  tags: string[];
+}
+
+export interface PublishDeps {
+  pool: pg.Pool;
+  /** How long publishing waits for readers' locks before giving up (and being retried). */
+  publishLockTimeoutMs?: number;
+}
+
+export function dayIdentifier(model: string, runDate: string): string {
+  return `${model}_p${runDate.replaceAll('-', '')}`;
+}
+
+export function createPublishActivities(deps: PublishDeps) {
+  return {
+    async publishDay(input: PublishInput): Promise<PublishResult> {
+      const started = Date.now();
+      const heartbeat = activityHeartbeat();
+      // Heartbeat while waiting for readers' locks too, so only a dead worker looks dead.
+      const beat = setInterval(heartbeat, 5_000);
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL lock_timeout = ${Math.round(deps.publishLockTimeoutMs ?? 60_000)}`);
+        const audited = await auditedDays(client, AUDIT_SCHEMA, input);
+        if (audited.length === 0) {
+          const published = await auditedDays(client, null, input);
+          await client.query('ROLLBACK');
+          if (published.length > 0) {
+            return { runDate: input.runDate, models: published.map(qualified), replaced: [], alreadyPublished: true, milliseconds: Date.now() - started };
+          }
+          throw ApplicationFailure.create({
+            type: NOTHING_TO_PUBLISH,
+            nonRetryable: true,
+            message:
+              `No audited day of the models tagged ${input.tag} exists for ${input.runDate}: nothing to publish. ` +
+              `The step's dbt run must build them first (roas run ${input.pipeline === 'daily_etl' ? 'etl' : 'dbt'} --date ${input.runDate} --force).`,
+          });
+        }
+        const replaced: string[] = [];
+        // One order for every publisher, so two dates publishing at once queue instead of deadlocking.
+        audited.sort((a, b) => a.relname.localeCompare(b.relname));
+        for (const day of audited) {
+          const parent = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.meta.model)}`;
+          const partition = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.relname)}`;
+          // The same lock the build takes: a dbt still building this day (a dead worker's) finishes first.
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${AUDIT_SCHEMA}.${day.relname}`]);
+          const { rows } = await client.query<{ exists: boolean; attached: boolean }>(
+            `SELECT to_regclass($1) IS NOT NULL AS exists,
+                    EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)) AS attached`,
+            [partition, parent],
+          );
+          if (rows[0]!.exists) {
+            if (rows[0]!.attached) await client.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition}`);
+            await client.query(`DROP TABLE ${partition}`);
+            replaced.push(`${day.meta.schema}.${day.meta.model}`);
+          }
+          await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} SET SCHEMA ${pg.escapeIdentifier(day.meta.schema)}`);
+          await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${partition} FOR VALUES IN (${pg.escapeLiteral(input.runDate)})`);
+          heartbeat();
+        }
+        await client.query('COMMIT');
+        return { runDate: input.runDate, models: audited.map(qualified), replaced, alreadyPublished: false, milliseconds: Date.now() - started };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        clearInterval(beat);
+        client.release();
+      }
+    },
+  };
+}
+
+interface AuditedDay {
+  relname: string;
+  meta: AuditedDayMeta;
+}
+
+function qualified(day: AuditedDay): string {
+  return `${day.meta.schema}.${day.meta.model}`;
+}
+
+/**
+ * The days of the step's models for the date, described by the comment the materialization left:
+ * in the audit schema (`schema` given), or already published (`schema` null: any other schema).
+ */
+async function auditedDays(client: pg.PoolClient, schema: string | null, input: PublishInput): Promise<AuditedDay[]> {
+  const { rows } = await client.query<{ relname: string; nspname: string; meta: string | null }>(
+    `SELECT c.relname, n.nspname, obj_description(c.oid, 'pg_class') AS meta
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND c.relname LIKE $1 AND (n.nspname = $2 OR ($2 IS NULL AND n.nspname <> $3))`,
+    [`%\\_p${input.runDate.replaceAll('-', '')}`, schema, AUDIT_SCHEMA],
+  );
+  const days: AuditedDay[] = [];
+  for (const row of rows) {
+    const meta = parseMeta(row.meta);
+    if (!meta || meta.run_date !== input.runDate || !meta.tags.includes(input.tag)) continue;
+    if (schema === null && row.nspname !== meta.schema) continue;
+    days.push({ relname: row.relname, meta });
+  }
+  return days;
+}
+
+function parseMeta(text: string | null): AuditedDayMeta | undefined {
+  if (!text?.startsWith('{')) return undefined;
+  try {
+    const meta = JSON.parse(text) as Partial<AuditedDayMeta>;
+    if (typeof meta.model !== 'string' || typeof meta.schema !== 'string' || typeof meta.run_date !== 'string' || !Array.isArray(meta.tags)) return undefined;
+    return meta as AuditedDayMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Heartbeats when running as an activity; a no-op when called directly (tests, scripts). */
+function activityHeartbeat(): () => void {
+  try {
+    const ctx = Context.current();
+    ctx.heartbeat();
+    return () => ctx.heartbeat();
+  } catch {
+    return () => {};
+  }
+}

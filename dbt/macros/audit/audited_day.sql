@@ -1,0 +1,74 @@
+{#- Builds the run date's rows of a model into its audited table (see relations.sql), checked to
+    hold that date only (a CHECK constraint, which also lets PostgreSQL attach it as a partition
+    without scanning it again), and makes sure the published table exists, partitioned by the
+    date column, with the same columns. Publishing is the orchestrator's, after the tests. -#}
+{% materialization audited_day, adapter='postgres' %}
+  {%- set day = run_date_string() -%}
+  {%- set date_column = config.get('meta', {}).get('date_column') -%}
+  {%- if not date_column -%}
+    {{ exceptions.raise_compiler_error("Model " ~ this.identifier ~ " is materialized audited_day but has no meta.date_column: set it in dbt_project.yml.") }}
+  {%- endif -%}
+  {%- set audited = audited_relation(this, day) -%}
+  {%- set tags = model.tags | list -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {#- Two builds of one model and day (a dead worker's dbt and its retry) queue here. -#}
+  {% call statement('lock_day') -%}
+    select pg_advisory_xact_lock(hashtext('{{ audited.schema }}.{{ audited.identifier }}'))
+  {%- endcall %}
+  {% call statement('drop_previous_audit') -%}
+    drop table if exists {{ audited }}
+  {%- endcall %}
+  {% call statement('main') -%}
+    create table {{ audited }} as
+    {{ compiled_code }}
+  {%- endcall %}
+  {% call statement('check_day') -%}
+    alter table {{ audited }} add constraint {{ audited.identifier }}_day
+      check ({{ adapter.quote(date_column) }} is not null and {{ adapter.quote(date_column) }} = date '{{ day }}');
+    comment on table {{ audited }} is '{{ tojson({"model": this.identifier, "schema": this.schema, "date_column": date_column, "run_date": day, "tags": tags}) }}'
+  {%- endcall %}
+
+  {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+  {%- if existing is none -%}
+    {% call statement('create_published') -%}
+      create table {{ this }} (like {{ audited }}) partition by list ({{ adapter.quote(date_column) }})
+    {%- endcall %}
+  {%- else -%}
+    {{ check_same_columns(audited, this) }}
+  {%- endif -%}
+
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({'relations': [this]}) }}
+{% endmaterialization %}
+
+{#- A day with other columns than the published table cannot be attached to it: say which, and
+    what to do, before any test runs. -#}
+{% macro check_same_columns(audited, published) -%}
+  {%- set query -%}
+    select coalesce(a.attname, p.attname) as column_name,
+           format_type(a.atttypid, a.atttypmod) as audited_type,
+           format_type(p.atttypid, p.atttypmod) as published_type
+    from (select attname, atttypid, atttypmod from pg_attribute
+          where attrelid = '{{ audited.schema }}.{{ audited.identifier }}'::regclass and attnum > 0 and not attisdropped) a
+    full join (select attname, atttypid, atttypmod from pg_attribute
+          where attrelid = '{{ published.schema }}.{{ published.identifier }}'::regclass and attnum > 0 and not attisdropped) p
+      on p.attname = a.attname
+    where a.attname is null or p.attname is null or a.atttypid <> p.atttypid or a.atttypmod <> p.atttypmod
+  {%- endset -%}
+  {%- set differences = run_query(query) -%}
+  {%- if differences.rows | length > 0 -%}
+    {%- set lines = [] -%}
+    {%- for row in differences.rows -%}
+      {%- do lines.append(row[0] ~ ' (built: ' ~ (row[1] or 'missing') ~ ', published: ' ~ (row[2] or 'missing') ~ ')') -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error(
+      "The columns of " ~ published.identifier ~ " changed: " ~ lines | join(', ') ~
+      ". Published days keep their columns; to change them, rebuild the table: drop " ~ published.schema ~ "." ~ published.identifier ~
+      " (and its day partitions) and backfill the dates.") }}
+  {%- endif -%}
+{%- endmacro %}
