@@ -7,14 +7,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config';
 import type { Defect } from '../../src/generator/events';
 import { loadDay } from '../../src/generator/load';
+import { createPublishActivities } from '../../activities/dbt/publish';
 import { useTestDatabase } from '../helpers/db';
 import { dbtFor, notPassing } from '../helpers/dbt';
 
 const EVENTS = 20_000;
+const SMALL = 5_000;
 
 describe('dbt project marketing_roas', () => {
   const db = useTestDatabase(import.meta.url);
   let dbt: ReturnType<typeof dbtFor>;
+  const publish = (runDate: string) => createPublishActivities({ pool: db.pool }).publishDay({ pipeline: 'dbt_daily_run', runDate, tag: 'daily_run' });
 
   beforeAll(async () => {
     dbt = dbtFor(db.url);
@@ -22,14 +25,28 @@ describe('dbt project marketing_roas', () => {
     expect(seeded.exitCode).toBe(0);
   });
 
-  async function runDay(date: string, opts: { defects?: Defect[]; events?: number; seed?: number } = {}) {
-    await loadDay(db.pool, { date, events: opts.events ?? EVENTS, seed: opts.seed ?? 1, defects: opts.defects ?? [] });
+  async function runDay(date: string, opts: { defects?: Defect[]; events?: number; seed?: number; load?: boolean } = {}) {
+    if (opts.load !== false) await loadDay(db.pool, { date, events: opts.events ?? EVENTS, seed: opts.seed ?? 1, defects: opts.defects ?? [] });
     const run = await dbt('run', { runDate: date, select: ['tag:daily_run'] });
     expect(run.exitCode, run.rawOutput).toBe(0);
     const test = await dbt('test', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'] });
     // dbt test ran (run_results.json exists and lists the tests), whatever its exit code.
     expect(test.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThan(40);
-    return { run, test, problems: notPassing(test.nodes) };
+    // As the pipeline does: publish only when every error-severity test passed.
+    const published = test.exitCode === 0 ? await publish(date) : undefined;
+    return { run, test, problems: notPassing(test.nodes), published };
+  }
+
+  /** Every row of every dated analytics table, all dates: what a reader of analytics sees. */
+  async function analyticsSnapshot(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const table of ['stg_ad_events', 'int_hourly_agg', 'fct_daily_metrics']) {
+      const { rows } = await db.pool.query<{ md5: string | null; n: number }>(
+        `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS md5, count(*)::int AS n FROM analytics.${table} t`,
+      );
+      out[table] = `${rows[0]!.n}:${rows[0]!.md5}`;
+    }
+    return out;
   }
 
   async function checksum(table: string, dateColumn: string, date: string): Promise<string> {
@@ -54,9 +71,15 @@ describe('dbt project marketing_roas', () => {
     expect(singular).toHaveLength(17);
     const ran = new Set(test.nodes.map((n) => n.name));
     for (const name of singular) expect(ran, name).toContain(name);
-    // Built on the first run only (an index created on every run deadlocked concurrent dates).
-    const { rows } = await db.pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'analytics' ORDER BY 1");
-    expect(rows.map((r) => r.indexname)).toEqual(['fct_daily_metrics_metric_date_idx', 'int_hourly_agg_event_date_idx', 'stg_ad_events_event_date_idx']);
+    // Published: the day is a partition of each model's table, and nothing of it is left to audit.
+    const { rows } = await db.pool.query<{ part: string }>(
+      `SELECT inhrelid::regclass::text AS part FROM pg_inherits
+       WHERE inhparent IN ('analytics.stg_ad_events'::regclass, 'analytics.int_hourly_agg'::regclass, 'analytics.fct_daily_metrics'::regclass)
+         AND inhrelid::regclass::text LIKE '%_p20261102' ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.part)).toEqual(['analytics.fct_daily_metrics_p20261102', 'analytics.int_hourly_agg_p20261102', 'analytics.stg_ad_events_p20261102']);
+    const audit = await db.pool.query("SELECT 1 FROM pg_tables WHERE schemaname = 'analytics_audit' AND tablename LIKE '%_p20261102'");
+    expect(audit.rowCount).toBe(0);
   });
 
   it('duplicate event ids are removed in staging and reported as a warning', async () => {
@@ -111,14 +134,13 @@ describe('dbt project marketing_roas', () => {
     const other = await snapshot('2026-11-02');
     const before = await snapshot('2026-11-08');
 
-    const rerun = await dbt('run', { runDate: '2026-11-08', select: ['tag:daily_run'] });
-    expect(rerun.exitCode).toBe(0);
+    const rerun = await runDay('2026-11-08', { load: false });
+    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events']);
     expect(await snapshot('2026-11-08')).toEqual(before);
     expect(await snapshot('2026-11-02')).toEqual(other);
 
     // New data for the date replaces its rows, still without touching the other date.
-    await loadDay(db.pool, { date: '2026-11-08', events: EVENTS, seed: 99 });
-    expect((await dbt('run', { runDate: '2026-11-08', select: ['tag:daily_run'] })).exitCode).toBe(0);
+    await runDay('2026-11-08', { seed: 99 });
     const after = await snapshot('2026-11-08');
     expect(after[2]).not.toEqual(before[2]);
     expect(after[0]!.startsWith(`${EVENTS}:`)).toBe(true);
@@ -140,7 +162,71 @@ describe('dbt project marketing_roas', () => {
     expect(before!.stg).toBe(EVENTS);
     const runs = await Promise.all([1, 2].map(() => dbt('run', { runDate: date, select: ['tag:daily_run'] })));
     for (const r of runs) expect(r.exitCode, r.rawOutput).toBe(0);
+    const audited = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics_audit.stg_ad_events_p20261108`);
+    expect(audited.rows[0]!.n).toBe(before!.stg);
+    await publish(date);
     expect(await counts()).toEqual(before);
+  });
+
+  // Write, audit, publish: a day whose error-severity tests fail never reaches analytics.
+  const DEFECT_CASES: { defect: string; test: string; load: (date: string) => Promise<void>; auditEvidence: (date: string) => string }[] = [
+    {
+      defect: 'a negative cost',
+      test: 'stg_ad_events_amounts_not_negative',
+      load: (date) => loadDay(db.pool, { date, events: SMALL, seed: 3, defects: ['negative-cost'] }).then(() => {}),
+      auditEvidence: (date) => `SELECT count(*)::int AS n FROM analytics_audit.stg_ad_events_p${date.replaceAll('-', '')} WHERE cost_micros < 0`,
+    },
+    {
+      defect: 'a currency without an FX rate',
+      test: 'stg_ad_events_currency_has_fx_rate',
+      load: (date) => loadDay(db.pool, { date, events: SMALL, seed: 3, defects: ['unknown-currency'] }).then(() => {}),
+      auditEvidence: (date) => `SELECT count(*)::int AS n FROM analytics_audit.stg_ad_events_p${date.replaceAll('-', '')} WHERE spend_krw IS NULL`,
+    },
+    {
+      defect: 'an hour with clicks and no impressions',
+      test: 'int_hourly_agg_clicks_within_impressions',
+      load: (date) => loadDay(db.pool, { date, events: SMALL, seed: 3, defects: ['clicks-without-impressions'] }).then(() => {}),
+      auditEvidence: (date) => `SELECT count(*)::int AS n FROM analytics_audit.int_hourly_agg_p${date.replaceAll('-', '')} WHERE clicks > impressions`,
+    },
+    {
+      defect: 'revenue on a click',
+      test: 'stg_ad_events_revenue_only_on_conversions',
+      load: async (date) => {
+        await loadDay(db.pool, { date, events: SMALL, seed: 3 });
+        // Hand-written, as an outside auditor would: a click carrying 76 million KRW of revenue.
+        await db.pool.query(
+          `INSERT INTO realtime.ad_events (event_id, event_type, event_time, campaign_id, ad_group_id, channel, device, cost_micros, revenue_micros, currency, ingested_at)
+           VALUES ('auditor-click-1', 'click', $1::date + time '10:00' AT TIME ZONE 'UTC', 'cmp_001', 'cmp_001_ag1', 'google', 'mobile', 500000000, 76000000000000, 'KRW', $1::date + time '10:00:05' AT TIME ZONE 'UTC')`,
+          [date],
+        );
+      },
+      auditEvidence: (date) => `SELECT count(*)::int AS n FROM analytics_audit.stg_ad_events_p${date.replaceAll('-', '')} WHERE event_type = 'click' AND revenue_krw > 0`,
+    },
+  ];
+
+  it.each(DEFECT_CASES.map((c, i) => [c.defect, c, i] as const))('%s on a new date: the run fails its test and analytics holds exactly what it held before', async (_, c, i) => {
+    const date = `2026-11-2${i + 1}`;
+    const before = await analyticsSnapshot();
+    await c.load(date);
+    const { test, problems, published } = await runDay(date, { load: false });
+    expect(problems[c.test]).toBe('fail');
+    expect(test.exitCode).not.toBe(0);
+    expect(published).toBeUndefined();
+    expect(await analyticsSnapshot()).toEqual(before);
+    // The failed day's rows stay where they were audited, to look at.
+    expect((await db.pool.query<{ n: number }>(c.auditEvidence(date))).rows[0]!.n).toBeGreaterThan(0);
+  });
+
+  it.each(DEFECT_CASES.map((c) => [c.defect, c] as const))('%s in a re-run of a published date: the good published version stays, untouched', async (_, c) => {
+    const date = '2026-11-26';
+    const good = await runDay(date, { events: SMALL, seed: 5 });
+    expect(good.published?.models).toHaveLength(3);
+    const before = await analyticsSnapshot();
+    await c.load(date);
+    const { problems, published } = await runDay(date, { load: false });
+    expect(problems[c.test]).toBe('fail');
+    expect(published).toBeUndefined();
+    expect(await analyticsSnapshot()).toEqual(before);
   });
 
   it("each campaign's ROAS computed straight from realtime equals fct_daily_metrics to the cent", async () => {
