@@ -1,9 +1,12 @@
-// Is a daily run's cost flat in history? Times `dbt run` for one date with 1 day of events in
-// realtime (and analytics), then again after N more days were loaded and run, at the same
-// events per day. Prints a table and writes bench/results/dbt-history.json.
+// Is a daily run's cost flat in history? Times the daily run of one date (dbt run into the audit
+// schema, dbt test, publish as a partition exchange) with 1 day of events in realtime and
+// analytics, then again after N more days were loaded, run and published, at the same events
+// per day. Each measured run re-runs a date that is already published, so publishing replaces
+// a day. Prints a table and writes bench/results/dbt-history.json.
 //   npm run bench:dbt-history -- --events 1000000 --days 30
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { createPublishActivities } from '../activities/dbt/publish';
 import { createDbtRunner } from '../activities/dbt/runner';
 import { readRunResults } from '../activities/dbt/run-results';
 import { PROJECT_ROOT } from '../src/config';
@@ -26,7 +29,11 @@ export interface HistoryResult {
 }
 
 interface Timing {
+  /** dbt run + dbt test + publish. */
   wallSeconds: number;
+  runSeconds: number;
+  testSeconds: number;
+  publishSeconds: number;
   modelSeconds: number;
   /** Each model's own time (median). */
   byModel: Record<string, number>;
@@ -39,12 +46,28 @@ export async function measureHistory(opts: { events: number; days: number; repea
   const runner = createDbtRunner({ dbtBin: tools.dbt, projectDir: path.join(PROJECT_ROOT, 'dbt'), databaseUrl: url, threads: config.dbt.threads });
   const artifacts = path.join(config.localDir, 'bench', bench.name);
 
-  const dbtRun = async (date: string, label: string) => {
+  const { publishDay } = createPublishActivities({ pool });
+  const dbtRun = async (date: string, label: string, opts: { test?: boolean } = {}) => {
     const targetPath = path.join(artifacts, `${date}-${label}`);
     const r = await runner({ command: 'run', targetPath, select: ['tag:daily_run'], vars: { run_date: date } });
     if (r.exitCode !== 0) throw new Error(`dbt run failed for ${date}: ${r.rawOutput}`);
     const nodes = readRunResults(targetPath)?.nodes ?? [];
-    return { wallSeconds: r.durationMs / 1000, nodes };
+    let testSeconds = 0;
+    if (opts.test !== false) {
+      const t = await runner({
+        command: 'test',
+        targetPath: `${targetPath}-test`,
+        select: ['tag:daily_run'],
+        vars: { run_date: date },
+        extraArgs: ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'],
+      });
+      if (t.exitCode !== 0) throw new Error(`dbt test failed for ${date}: ${t.rawOutput}`);
+      testSeconds = t.durationMs / 1000;
+    }
+    const published = await publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
+    const runSeconds = r.durationMs / 1000;
+    const publishSeconds = published.milliseconds / 1000;
+    return { wallSeconds: runSeconds + testSeconds + publishSeconds, runSeconds, testSeconds, publishSeconds, nodes };
   };
   // The same state before every measurement: statistics fresh, no vacuum debt from days just
   // loaded (on 2 cores autovacuum would otherwise compete with the measured run).
@@ -57,6 +80,9 @@ export async function measureHistory(opts: { events: number; days: number; repea
     const names = [...new Set(runs.flatMap((r) => r.nodes.map((n) => n.name)))];
     return {
       wallSeconds: median(runs.map((r) => r.wallSeconds)),
+      runSeconds: median(runs.map((r) => r.runSeconds)),
+      testSeconds: median(runs.map((r) => r.testSeconds)),
+      publishSeconds: median(runs.map((r) => r.publishSeconds)),
       modelSeconds: median(runs.map((r) => r.nodes.reduce((s, n) => s + n.executionSeconds, 0))),
       byModel: Object.fromEntries(names.map((name) => [name, median(runs.map((r) => r.nodes.find((n) => n.name === name)?.executionSeconds ?? 0))])),
     };
@@ -73,14 +99,14 @@ export async function measureHistory(opts: { events: number; days: number; repea
     for (let d = 0; d < opts.days; d++) {
       const date = addDays(first, d);
       const loaded = await loadDay(pool, { date, events: opts.events, seed: 1 });
-      await dbtRun(date, 'fill');
+      await dbtRun(date, 'fill', { test: false });
       process.stderr.write(`\rhistory: ${d + 1}/${opts.days} days (${Math.round(loaded.eventsPerSecond).toLocaleString('en-US')} events/s)   `);
     }
     process.stderr.write('\n');
     const manyDays = await measure(target, `history-${opts.days + 1}`);
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM analytics.stg_ad_events');
     return {
-      benchmark: 'dbt run for one date against history size',
+      benchmark: 'daily run (dbt run, dbt test, publish) of one date against history size',
       date: new Date().toISOString(),
       eventsPerDay: opts.events,
       runDate: target,
@@ -98,10 +124,14 @@ export async function measureHistory(opts: { events: number; days: number; repea
 
 export function printHistory(r: HistoryResult): void {
   console.log('');
-  console.log(`dbt run --select tag:daily_run for ${r.runDate}, ${r.eventsPerDay.toLocaleString('en-US')} events per day`);
-  console.log('history in realtime + analytics | wall (s) | models (s)');
-  console.log(`1 day                           | ${r.oneDayOfHistory.wallSeconds.toFixed(2).padStart(8)} | ${r.oneDayOfHistory.modelSeconds.toFixed(2).padStart(10)}`);
-  console.log(`${String(r.history.days).padEnd(2)} days                         | ${r.history.wallSeconds.toFixed(2).padStart(8)} | ${r.history.modelSeconds.toFixed(2).padStart(10)}`);
+  console.log(`daily run (dbt run + dbt test + publish) of ${r.runDate}, re-run over its published day, ${r.eventsPerDay.toLocaleString('en-US')} events per day`);
+  console.log('history in realtime + analytics | wall (s) | models (s) | run (s) | test (s) | publish (s)');
+  const line = (label: string, t: Timing) =>
+    console.log(
+      `${label.padEnd(32)}| ${t.wallSeconds.toFixed(2).padStart(8)} | ${t.modelSeconds.toFixed(2).padStart(10)} | ${t.runSeconds.toFixed(2).padStart(7)} | ${t.testSeconds.toFixed(2).padStart(8)} | ${t.publishSeconds.toFixed(3).padStart(11)}`,
+    );
+  line('1 day', r.oneDayOfHistory);
+  line(`${r.history.days} days`, r.history);
   for (const name of Object.keys(r.history.byModel)) {
     console.log(`  ${name.padEnd(30)}| ${''.padStart(8)} | ${(r.oneDayOfHistory.byModel[name] ?? 0).toFixed(2).padStart(10)} → ${r.history.byModel[name]!.toFixed(2)}`);
   }

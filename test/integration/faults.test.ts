@@ -130,6 +130,67 @@ describe('fault injection on the real stack', () => {
     await eventually('no dbt of the date to be left running', async () => (await dbtProcesses(runDate)) === 0, 30_000);
   }, 300_000);
 
+  it('kill -9 of the worker between audit and publish: nothing half-published, the retry publishes the day once, rows exact', async () => {
+    const runDate = '2025-08-06';
+    const taskQueue = uniqueTaskQueue('kill9-publish');
+    await loadDay(db.pool, { date: runDate, events: 100_000, seed: 86 });
+    await recordFlinkComplete(db.pool, { runDate });
+    const first = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
+    workers.push(first);
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
+    const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+    const step = async () =>
+      (await db.pool.query<{ current_step: string }>('SELECT current_step FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate])).rows[0]?.current_step;
+    await eventually('the models of the date to be built and under test', async () => (await step()) === 'dbt-test', 120_000);
+
+    // Hold the publish in the middle of its transaction: publishing takes a lock per audited
+    // table, in name order (fct_daily_metrics, int_hourly_agg, stg_ad_events); holding the
+    // second makes it wait with the first already moved, inside its uncommitted transaction.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const key = `analytics_audit.int_hourly_agg_p${runDate.replaceAll('-', '')}`;
+    await holder.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    const publishWaiting = async () =>
+      (await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'roas-worker' AND wait_event = 'advisory'")).rowCount === 1;
+    await eventually('the publish to wait half-way', publishWaiting, 120_000);
+
+    first.process.kill('SIGKILL');
+    await first.process;
+    await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+    await holder.end();
+    // The dead worker's transaction is rolled back: no partition of the date in analytics, the
+    // three audited tables still in the audit schema.
+    await eventually('the dead publish to be rolled back', async () => !(await publishWaiting()), 20_000);
+    const state = async () =>
+      (
+        await db.pool.query<{ published: number; audited: number }>(
+          `SELECT (SELECT count(*)::int FROM pg_inherits WHERE inhrelid::regclass::text LIKE $1) AS published,
+                  (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'analytics_audit' AND tablename LIKE $2) AS audited`,
+          [`analytics.%_p${runDate.replaceAll('-', '')}`, `%_p${runDate.replaceAll('-', '')}`],
+        )
+      ).rows[0];
+    expect(await state()).toEqual({ published: 0, audited: 3 });
+
+    const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
+    workers.push(second);
+    const result = await run.result();
+    expect(result.status).toBe('succeeded');
+    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events']);
+    expect(await state()).toEqual({ published: 3, audited: 0 });
+    // Against an independent count straight from realtime: each event once, each campaign once.
+    const { rows: truth } = await db.pool.query<{ events: number; campaigns: number }>(
+      `SELECT count(DISTINCT event_id)::int AS events, count(DISTINCT campaign_id)::int AS campaigns FROM realtime.ad_events
+       WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC'`,
+      [runDate],
+    );
+    expect(await analyticsCounts((s, p) => db.pool.query(s, p), runDate)).toEqual({
+      staged: truth[0]!.events,
+      distinct_events: truth[0]!.events,
+      campaigns: truth[0]!.campaigns,
+      events: truth[0]!.events,
+    });
+  }, 300_000);
+
   it('the Temporal server restarted during a dbt step: the run resumes and completes', async () => {
     const runDate = '2025-08-02';
     const taskQueue = uniqueTaskQueue('temporal-restart');
