@@ -4,11 +4,19 @@
 CREATE SCHEMA IF NOT EXISTS analytics_audit;
 COMMENT ON SCHEMA analytics_audit IS 'Days built by dbt and not (yet) published: under test, or failed. Not for readers.';
 
+-- The report models' columns changed with this version (they are a contract now): their old
+-- tables go, and the daily ETL rebuilds any date again (roas backfill etl).
+DROP TABLE IF EXISTS analytics.rpt_channel_daily_summary;
+DROP TABLE IF EXISTS analytics.rpt_campaign_roas_7d;
+
 -- Published tables built before days were partitioned become partitioned tables with one
--- partition per day they hold; their rows stay as they were.
+-- partition per day they hold; their rows stay as they were. Amounts and ratios lose their
+-- precision cap (numeric(20, 6) → numeric, the scale is kept by the models' rounding): a
+-- change of type only, no rewrite.
 DO $$
 DECLARE
   model record;
+  col record;
   day date;
   legacy text;
 BEGIN
@@ -16,14 +24,19 @@ BEGIN
     SELECT * FROM (VALUES
       ('stg_ad_events', 'event_date'),
       ('int_hourly_agg', 'event_date'),
-      ('fct_daily_metrics', 'metric_date'),
-      ('rpt_channel_daily_summary', 'report_date'),
-      ('rpt_campaign_roas_7d', 'report_date')) AS m(name, date_column)
+      ('fct_daily_metrics', 'metric_date')) AS m(name, date_column)
   LOOP
     IF EXISTS (
       SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'analytics' AND c.relname = model.name AND c.relkind = 'r'
     ) THEN
+      FOR col IN
+        SELECT a.attname FROM pg_attribute a
+        WHERE a.attrelid = format('analytics.%I', model.name)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.atttypid = 'numeric'::regtype AND a.atttypmod <> -1
+      LOOP
+        EXECUTE format('ALTER TABLE analytics.%I ALTER COLUMN %I TYPE numeric', model.name, col.attname);
+      END LOOP;
       legacy := model.name || '_unpartitioned';
       EXECUTE format('ALTER TABLE analytics.%I RENAME TO %I', model.name, legacy);
       EXECUTE format('CREATE TABLE analytics.%I (LIKE analytics.%I) PARTITION BY LIST (%I)', model.name, legacy, model.date_column);

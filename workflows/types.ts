@@ -191,10 +191,16 @@ export interface ReportSummary {
   dir: string;
   htmlPath: string;
   files: string[];
-  spendKrw: number;
-  revenueKrw: number;
+  /** Exact decimal text, as the database holds it. */
+  spendKrw: string;
+  revenueKrw: string;
   roas: number | null;
-  roas7dAvg: number | null;
+  /** ROAS over the 7 days ending on the run date, published days only. */
+  roas7d: number | null;
+  /** The day's ROAS against roas7d, in percent (computed by dbt); null without another day to compare. */
+  roasChangePct: number | null;
+  /** Days of the 7-day window that are not published (failed or not run). */
+  windowMissingDays: string[];
   campaigns: number;
 }
 

@@ -44,7 +44,7 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
       title: 'ROAS by channel',
       spec: {
         ...base('ROAS by channel (revenue / spend)'),
-        data: { values: data.channels.map((c) => ({ channel: c.channel, roas: c.roas ?? 0, spend: c.spend_krw })) },
+        data: { values: data.channels.map((c) => ({ channel: c.channel, roas: c.roas ?? 0, spend: Number(c.spend_krw) })) },
         mark: { type: 'bar', tooltip: true },
         encoding: {
           x: { field: 'channel', type: 'nominal', sort: '-y', title: null },
@@ -60,8 +60,8 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
         ...base('Spend and revenue by hour (UTC, KRW)'),
         data: {
           values: data.hours.flatMap((h) => [
-            { hour: h.hour, measure: 'spend', krw: h.spend_krw },
-            { hour: h.hour, measure: 'revenue', krw: h.revenue_krw },
+            { hour: h.hour, measure: 'spend', krw: Number(h.spend_krw) },
+            { hour: h.hour, measure: 'revenue', krw: Number(h.revenue_krw) },
           ]),
         },
         mark: { type: 'line', point: true },
@@ -91,7 +91,7 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
       title: '7-day ROAS trend',
       spec: {
         ...base('ROAS over the last 7 days'),
-        data: { values: data.trend.map((t) => ({ date: t.metric_date, roas: t.roas })) },
+        data: { values: data.trend.filter((t) => t.published).map((t) => ({ date: t.metric_date, roas: t.roas })) },
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'date', type: 'ordinal', title: null },
@@ -104,7 +104,7 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
 }
 
 export function topAndBottom(data: ReportData): { campaign: string; roas: number; group: string }[] {
-  const withSpend = data.campaigns.filter((c) => c.spend_krw > 0 && c.roas !== null);
+  const withSpend = data.campaigns.filter((c) => Number(c.spend_krw) > 0 && c.roas !== null);
   const sorted = [...withSpend].sort((a, b) => (b.roas ?? 0) - (a.roas ?? 0));
   const top = sorted.slice(0, 5).map((c) => ({ campaign: c.campaign_name || c.campaign_id, roas: c.roas ?? 0, group: 'top 5' }));
   const bottom = sorted

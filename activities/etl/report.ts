@@ -7,7 +7,14 @@ import type { ReportSummary, ValidationCheck } from '../../workflows/types';
 import { renderCharts, type Chart } from './charts';
 import type { ReportData } from './report-data';
 
-const krw = (x: number) => `₩${Math.round(x).toLocaleString('en-US')}`;
+/** An exact decimal amount, rounded half away from zero to whole won, with thousands separators. */
+export function krw(amount: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount.trim());
+  if (!m) return amount;
+  const [, sign, whole, fraction = ''] = m;
+  const rounded = BigInt(whole!) + (fraction.length > 0 && fraction[0]! >= '5' ? 1n : 0n);
+  return `${rounded === 0n ? '' : sign}₩${rounded.toLocaleString('en-US')}`;
+}
 const ratio = (x: number | null, digits = 2) => (x === null || x === undefined ? '–' : x.toFixed(digits));
 const percent = (x: number | null) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)} %`);
 
@@ -25,14 +32,17 @@ export function toCsv(rows: Record<string, unknown>[], columns?: string[]): stri
   return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }
 
-/** Change of the day's ROAS against the 7 days before it, in percent. */
-export function roasChange(data: ReportData): number | null {
-  if (data.totals.roas === null || !data.roas7dAvg) return null;
-  return ((data.totals.roas - data.roas7dAvg) / data.roas7dAvg) * 100;
+function missingDays(text: string | null): string[] {
+  return text ? text.split(',').map((d) => d.trim()) : [];
+}
+
+function windowNote(missing: string[]): string {
+  return missing.length ? `The 7-day window lacks ${missing.join(', ')} (not published: the run failed its tests or has not run).` : '';
 }
 
 export function renderHtml(data: ReportData, charts: Chart[], checks: ValidationCheck[], generatedAt: string): string {
-  const change = roasChange(data);
+  const change = data.totals.roas_change_pct;
+  const missing = missingDays(data.totals.window_missing_days);
   const warnings = checks.filter((c) => c.status !== 'pass');
   const t = data.totals;
   const rows = data.campaigns
@@ -69,9 +79,10 @@ export function renderHtml(data: ReportData, charts: Chart[], checks: Validation
   <div class="kpi"><div class="label">Spend</div><div class="value" id="kpi-spend">${krw(t.spend_krw)}</div></div>
   <div class="kpi"><div class="label">Revenue</div><div class="value" id="kpi-revenue">${krw(t.revenue_krw)}</div></div>
   <div class="kpi"><div class="label">ROAS</div><div class="value" id="kpi-roas">${ratio(t.roas)}</div></div>
-  <div class="kpi"><div class="label">vs 7-day ROAS ${ratio(data.roas7dAvg)}</div><div class="value ${change === null ? '' : change >= 0 ? 'up' : 'down'}">${change === null ? '–' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} %`}</div></div>
+  <div class="kpi"><div class="label">vs 7-day ROAS ${ratio(data.totals.roas_7d)}</div><div class="value ${change === null ? '' : change >= 0 ? 'up' : 'down'}">${change === null ? '–' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} %`}</div></div>
   <div class="kpi"><div class="label">Impressions / clicks / conversions</div><div class="value">${t.impressions.toLocaleString('en-US')} / ${t.clicks.toLocaleString('en-US')} / ${t.conversions.toLocaleString('en-US')}</div></div>
 </section>
+${missing.length ? `<p class="sub" id="window-note">${escapeHtml(windowNote(missing))}</p>` : ''}
 ${
   warnings.length
     ? `<section><h2>Data quality notes</h2><ul class="checks">${warnings.map((c) => `<li class="${c.status}">${escapeHtml(c.name)}: ${escapeHtml(c.detail)}</li>`).join('')}</ul></section>`
@@ -88,7 +99,7 @@ ${charts.map((c) => `<figure id="chart-${c.id}" aria-label="${escapeHtml(c.title
 ${rows}
 </tbody>
 </table>
-<p class="sub">Amounts in KRW (USD converted at the seed rates). CSV files next to this page: campaigns.csv, channels.csv, hourly.csv, campaign_roas_7d.csv.</p>
+<p class="sub">Amounts in KRW (USD converted at the seed rates); the 7-day figures cover the 7 days ending on ${data.runDate}. CSV files next to this page, with every digit as the database holds it: ${Object.keys(data.csv).join(', ')}.</p>
 </section>
 </body>
 </html>
@@ -107,10 +118,7 @@ export async function writeReport(reportsDir: string, data: ReportData, checks: 
   mkdirSync(staging);
   const files: Record<string, string> = {
     'index.html': renderHtml(data, charts, checks, generatedAt),
-    'campaigns.csv': toCsv(data.campaigns as unknown as Record<string, unknown>[]),
-    'channels.csv': toCsv(data.channels as unknown as Record<string, unknown>[]),
-    'hourly.csv': toCsv(data.hours as unknown as Record<string, unknown>[], ['hour', 'spend_krw', 'revenue_krw']),
-    'campaign_roas_7d.csv': toCsv(data.campaignTrend),
+    ...data.csv,
     'validation.csv': toCsv(checks as unknown as Record<string, unknown>[], ['name', 'status', 'value', 'threshold', 'detail']),
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(staging, name), content);
@@ -127,19 +135,22 @@ export async function writeReport(reportsDir: string, data: ReportData, checks: 
     spendKrw: data.totals.spend_krw,
     revenueKrw: data.totals.revenue_krw,
     roas: data.totals.roas,
-    roas7dAvg: data.roas7dAvg,
+    roas7d: data.totals.roas_7d,
+    roasChangePct: data.totals.roas_change_pct,
+    windowMissingDays: missingDays(data.totals.window_missing_days),
     campaigns: data.totals.campaigns,
   };
 }
 
 export function slackSummary(summary: ReportSummary, checks: ValidationCheck[]): { title: string; lines: string[] } {
-  const change = summary.roas !== null && summary.roas7dAvg ? ((summary.roas - summary.roas7dAvg) / summary.roas7dAvg) * 100 : null;
+  const change = summary.roasChangePct;
   const warnings = checks.filter((c) => c.status === 'warn');
   return {
     title: `Daily ROAS report ${summary.runDate}: ROAS ${ratio(summary.roas)}`,
     lines: [
       `Spend ${krw(summary.spendKrw)} · Revenue ${krw(summary.revenueKrw)} · ROAS ${ratio(summary.roas)} · ${summary.campaigns} campaigns`,
-      change === null ? 'No 7-day history to compare with yet.' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} % against the 7-day ROAS of ${ratio(summary.roas7dAvg)}`,
+      change === null ? 'No 7-day history to compare with yet.' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} % against the 7-day ROAS of ${ratio(summary.roas7d)}`,
+      ...(summary.windowMissingDays.length ? [windowNote(summary.windowMissingDays)] : []),
       ...(warnings.length ? [`Data quality notes: ${warnings.map((w) => w.name).join(', ')}`] : []),
       `Report: ${summary.htmlPath}`,
     ],

@@ -84,10 +84,11 @@ describe('daily ETL on the real stack', () => {
     ]);
     const report = result.report!;
     expect(report.dir).toBe(path.join(config.reportsDir, RUN_DATE));
-    for (const f of ['index.html', 'campaigns.csv', 'channels.csv', 'hourly.csv', 'campaign_roas_7d.csv', 'validation.csv']) {
+    for (const f of ['index.html', 'campaigns.csv', 'channels.csv', 'hourly.csv', 'campaign_roas_7d.csv', 'daily_totals.csv', 'trend_7d.csv', 'validation.csv']) {
       expect(existsSync(path.join(report.dir, f)), f).toBe(true);
     }
 
+    // Every money figure in the CSV files is the database's own text, digit for digit.
     const fact = await db.pool.query<{ campaign_id: string; spend: string; revenue: string; roas: string | null }>(
       'SELECT campaign_id, spend_krw::text AS spend, revenue_krw::text AS revenue, roas::text AS roas FROM analytics.fct_daily_metrics WHERE metric_date = $1',
       [RUN_DATE],
@@ -96,28 +97,31 @@ describe('daily ETL on the real stack', () => {
     expect(csv).toHaveLength(fact.rows.length);
     for (const row of fact.rows) {
       const line = csv.find((c) => c.campaign_id === row.campaign_id)!;
-      expect(Number(line.spend_krw).toFixed(2), row.campaign_id).toBe(Number(row.spend).toFixed(2));
-      expect(Number(line.revenue_krw).toFixed(2)).toBe(Number(row.revenue).toFixed(2));
-      expect(line.roas === '' ? null : Number(line.roas)).toBe(row.roas === null ? null : Number(row.roas));
+      expect(line.spend_krw, row.campaign_id).toBe(row.spend);
+      expect(line.revenue_krw).toBe(row.revenue);
+      expect(line.roas === '' ? null : line.roas).toBe(row.roas);
     }
     const channels = parseCsv(readFileSync(path.join(report.dir, 'channels.csv'), 'utf8'));
     const summary = await db.pool.query<{ channel: string; spend: string }>(
       'SELECT channel, spend_krw::text AS spend FROM analytics.rpt_channel_daily_summary WHERE report_date = $1',
       [RUN_DATE],
     );
-    expect(channels.map((c) => `${c.channel}:${Number(c.spend_krw).toFixed(2)}`).sort()).toEqual(
-      summary.rows.map((r) => `${r.channel}:${Number(r.spend).toFixed(2)}`).sort(),
-    );
-    const total = fact.rows.reduce((s, r) => s + Number(r.spend), 0);
-    expect(report.spendKrw).toBeCloseTo(total, 2);
+    expect(channels.map((c) => `${c.channel}:${c.spend_krw}`).sort()).toEqual(summary.rows.map((r) => `${r.channel}:${r.spend}`).sort());
+    const { rows: totals } = await db.pool.query<{ spend: string }>('SELECT sum(spend_krw)::text AS spend FROM analytics.fct_daily_metrics WHERE metric_date = $1', [RUN_DATE]);
+    const total = totals[0]!.spend;
+    expect(report.spendKrw).toBe(total);
+    // The 7-day window: the three published days before and the day itself; the rest is named.
+    expect(report.windowMissingDays).toEqual(['2026-06-04', '2026-06-05', '2026-06-06']);
     const html = readFileSync(report.htmlPath, 'utf8');
-    expect(html).toContain(`<div class="value" id="kpi-spend">₩${Math.round(total).toLocaleString('en-US')}</div>`);
+    expect(html).toContain(`<div class="value" id="kpi-spend">₩${Math.round(Number(total)).toLocaleString('en-US')}</div>`);
+    expect(html).toContain('The 7-day window lacks 2026-06-04, 2026-06-05, 2026-06-06');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained: no scripts, nothing fetched
 
     const summaryMessage = slack.messages().find((m) => String(m.body.text).includes(`Daily ROAS report ${RUN_DATE}`));
     expect(summaryMessage).toBeDefined();
     expect(String(summaryMessage!.body.text)).toContain(`Report: ${report.htmlPath}`);
     expect(String(summaryMessage!.body.text)).toMatch(/[▲▼] \d+\.\d % against the 7-day ROAS/);
+    expect(String(summaryMessage!.body.text)).toContain('The 7-day window lacks 2026-06-04, 2026-06-05, 2026-06-06');
   });
 
   it('re-running the ETL replaces the date’s report whole', async () => {

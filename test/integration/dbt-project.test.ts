@@ -1,13 +1,16 @@
 // The dbt project on real PostgreSQL and real dbt: clean days pass, each injected defect fails
 // the test meant for it and no other, re-runs are idempotent per date, and ROAS computed
 // independently from realtime equals the mart to the cent.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config';
 import type { Defect } from '../../src/generator/events';
 import { loadDay } from '../../src/generator/load';
 import { createPublishActivities } from '../../activities/dbt/publish';
+import { writeReport } from '../../activities/etl/report';
+import { readReportData } from '../../activities/etl/report-data';
 import { useTestDatabase } from '../helpers/db';
 import { dbtFor, notPassing } from '../helpers/dbt';
 
@@ -227,6 +230,65 @@ describe('dbt project marketing_roas', () => {
     expect(problems[c.test]).toBe('fail');
     expect(published).toBeUndefined();
     expect(await analyticsSnapshot()).toEqual(before);
+  });
+
+  it('the report models read published days only: days that failed their tests are named as missing from the 7-day window', async () => {
+    // 2026-11-21…24 failed their tests above and were never published; 2026-11-26 was.
+    const etl = await dbt('build', { runDate: '2026-11-26', select: ['tag:daily_etl'], extraArgs: ['--exclude', 'test_type:unit'] });
+    expect(etl.exitCode, etl.rawOutput).toBe(0);
+    const { rows } = await db.pool.query<{ window_missing_days: string; window_days_published: number }>(
+      'SELECT window_missing_days, window_days_published FROM analytics_audit.rpt_daily_totals_p20261126',
+    );
+    expect(rows).toEqual([{ window_missing_days: '2026-11-20, 2026-11-21, 2026-11-22, 2026-11-23, 2026-11-24, 2026-11-25', window_days_published: 1 }]);
+    const trend = await db.pool.query<{ day: string; published: boolean; spend: string | null }>(
+      'SELECT metric_date::text AS day, published, spend_krw::text AS spend FROM analytics_audit.rpt_daily_trend_p20261126 ORDER BY 1',
+    );
+    expect(trend.rows.filter((r) => r.published).map((r) => r.day)).toEqual(['2026-11-26']);
+    expect(trend.rows.filter((r) => !r.published).every((r) => r.spend === null)).toBe(true);
+  });
+
+  it('money keeps every digit: amounts near the bigint limit reach the report CSV exactly as analytics holds them', async () => {
+    const date = '2026-11-28';
+    const clickCost = 9_223_372_036_854_775_000n; // micros of USD, near bigint's limit
+    const revenue = 9_223_372_036_854_775_807n; // bigint's limit
+    await loadDay(db.pool, { date, events: SMALL, seed: 7 });
+    await db.pool.query(
+      `INSERT INTO realtime.ad_events (event_id, event_type, event_time, campaign_id, ad_group_id, channel, device, cost_micros, revenue_micros, currency, ingested_at) VALUES
+       ('huge-click', 'click', $1::date + time '10:00' AT TIME ZONE 'UTC', 'cmp_001', 'cmp_001_ag1', 'google', 'mobile', $2, 0, 'USD', $1::date + time '10:00:01' AT TIME ZONE 'UTC'),
+       ('huge-conversion', 'conversion', $1::date + time '10:01' AT TIME ZONE 'UTC', 'cmp_001', 'cmp_001_ag1', 'google', 'mobile', 0, $3, 'USD', $1::date + time '10:01:01' AT TIME ZONE 'UTC')`,
+      [date, clickCost.toString(), revenue.toString()],
+    );
+    const day = await runDay(date, { load: false });
+    expect(day.problems).toEqual({});
+    expect(day.published).toBeDefined();
+    // micros × 1385.200000 KRW/USD ÷ 10^6, rounded half away from zero to 6 decimals, in exact integers.
+    const exactKrw = (micros: bigint) => {
+      const q = (micros * 1_385_200_000n + 500_000n) / 1_000_000n; // millionths of KRW
+      return `${q / 1_000_000n}.${String(q % 1_000_000n).padStart(6, '0')}`;
+    };
+    const staged = await db.pool.query<{ spend: string; revenue: string }>(
+      "SELECT (SELECT spend_krw::text FROM analytics.stg_ad_events WHERE event_id = 'huge-click') AS spend, (SELECT revenue_krw::text FROM analytics.stg_ad_events WHERE event_id = 'huge-conversion') AS revenue",
+    );
+    expect(staged.rows[0]).toEqual({ spend: exactKrw(clickCost), revenue: exactKrw(revenue) });
+
+    const etl = await dbt('build', { runDate: date, select: ['tag:daily_etl'], extraArgs: ['--exclude', 'test_type:unit'] });
+    expect(etl.exitCode, etl.rawOutput).toBe(0);
+    await createPublishActivities({ pool: db.pool }).publishDay({ pipeline: 'daily_etl', runDate: date, tag: 'daily_etl' });
+    const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-exact-report-'));
+    const summary = await writeReport(reportsDir, await readReportData(db.pool, date), [], new Date().toISOString());
+    const csv = readFileSync(path.join(summary.dir, 'campaigns.csv'), 'utf8').trim().split('\n');
+    const header = csv[0]!.split(',');
+    const cmp001 = Object.fromEntries(csv.find((l) => l.includes(',cmp_001,'))!.split(',').map((v, i) => [header[i]!, v]));
+    const fact = await db.pool.query<{ spend: string; revenue: string; roas: string; cpc: string }>(
+      "SELECT spend_krw::text AS spend, revenue_krw::text AS revenue, roas::text AS roas, cpc_krw::text AS cpc FROM analytics.fct_daily_metrics WHERE metric_date = $1 AND campaign_id = 'cmp_001'",
+      [date],
+    );
+    expect({ spend: cmp001.spend_krw, revenue: cmp001.revenue_krw, roas: cmp001.roas, cpc: cmp001.cpc_krw }).toEqual(fact.rows[0]);
+    // 17 integer digits and 6 decimals: 23 significant digits, far past what a double keeps.
+    expect(fact.rows[0]!.spend).toMatch(/^\d{17}\.\d{6}$/);
+    expect(fact.rows[0]!.cpc).toMatch(/\.\d{8}$/); // 8 decimals, as the ratio macro promises, at any size
+    const totals = readFileSync(path.join(summary.dir, 'daily_totals.csv'), 'utf8');
+    expect(totals).toContain(summary.spendKrw);
   });
 
   it("each campaign's ROAS computed straight from realtime equals fct_daily_metrics to the cent", async () => {

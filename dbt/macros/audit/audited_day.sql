@@ -21,9 +21,9 @@
   {% call statement('drop_previous_audit') -%}
     drop table if exists {{ audited }}
   {%- endcall %}
+  {#- With an enforced contract, the declared columns and types, checked against the SQL. -#}
   {% call statement('main') -%}
-    create table {{ audited }} as
-    {{ compiled_code }}
+    {{ get_create_table_as_sql(False, audited, compiled_code) }}
   {%- endcall %}
   {% call statement('check_day') -%}
     alter table {{ audited }} add constraint {{ audited.identifier }}_day

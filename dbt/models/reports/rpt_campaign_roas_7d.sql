@@ -1,5 +1,5 @@
 -- Grain: one row per (report_date, campaign_id). Each campaign's ROAS on the run date next to
--- its ROAS over the 7 days ending on the run date, for the daily report's trend.
+-- its ROAS over the 7 days ending on the run date (published days only), for the daily report.
 with
 
 last_7_days as (
@@ -17,7 +17,7 @@ trend as (
         sum(revenue_krw) filter (where metric_date = {{ run_date() }}) as revenue_krw_day,
         sum(spend_krw) as spend_krw_7d,
         sum(revenue_krw) as revenue_krw_7d,
-        count(distinct metric_date) as days_with_data
+        count(distinct metric_date)::integer as days_with_data
     from last_7_days
     group by campaign_id
 ),

@@ -11,9 +11,9 @@ by_channel as (
         metric_date as report_date,
         channel,
         count(*) as campaigns,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(conversions) as conversions,
+        sum(impressions)::bigint as impressions,
+        sum(clicks)::bigint as clicks,
+        sum(conversions)::bigint as conversions,
         sum(spend_krw) as spend_krw,
         sum(revenue_krw) as revenue_krw
     from daily
