@@ -46,7 +46,7 @@ export async function measureHistory(opts: { events: number; days: number; repea
   const runner = createDbtRunner({ dbtBin: tools.dbt, projectDir: path.join(PROJECT_ROOT, 'dbt'), databaseUrl: url, threads: config.dbt.threads });
   const artifacts = path.join(config.localDir, 'bench', bench.name);
 
-  const { publishDay } = createPublishActivities({ pool });
+  const publisher = createPublishActivities({ pool });
   const dbtRun = async (date: string, label: string, opts: { test?: boolean } = {}) => {
     const targetPath = path.join(artifacts, `${date}-${label}`);
     const r = await runner({ command: 'run', targetPath, select: ['tag:daily_run'], vars: { run_date: date } });
@@ -64,7 +64,7 @@ export async function measureHistory(opts: { events: number; days: number; repea
       if (t.exitCode !== 0) throw new Error(`dbt test failed for ${date}: ${t.rawOutput}`);
       testSeconds = t.durationMs / 1000;
     }
-    const published = await publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
+    const published = await publisher.publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
     const runSeconds = r.durationMs / 1000;
     const publishSeconds = published.milliseconds / 1000;
     return { wallSeconds: runSeconds + testSeconds + publishSeconds, runSeconds, testSeconds, publishSeconds, nodes };

@@ -148,7 +148,7 @@ export async function readReportData(pool: pg.Pool, runDate: string): Promise<Re
 const DATE_OID = 1082;
 const textDates: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === DATE_OID ? (v: string) => v : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 async function copyOut(client: pg.PoolClient, sql: string): Promise<string> {

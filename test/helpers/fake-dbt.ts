@@ -75,7 +75,7 @@ export function fakeDbt(scenario: Scenario) {
 export function withAuditedDays(pool: pg.Pool, scenario: Scenario): Scenario {
   return async (invocation, call) => {
     const outcome = await scenario(invocation, call);
-    const runDate = String(invocation.vars?.run_date ?? '');
+    const runDate = typeof invocation.vars?.run_date === 'string' ? invocation.vars.run_date : '';
     if (invocation.command !== 'build' || !runDate) return outcome;
     const tag = invocation.targetPath.includes(`${path.sep}daily_etl${path.sep}`) ? 'daily_etl' : 'daily_run';
     for (const n of outcome.nodes ?? []) {

@@ -45,11 +45,11 @@ describe('daily ETL on the real stack', () => {
     // Three earlier days through dbt directly, then published: the baseline for row_count and
     // the 7-day trend.
     const dbt = dbtFor(db.url);
-    const { publishDay } = createPublishActivities({ pool: db.pool });
+    const publisher = createPublishActivities({ pool: db.pool });
     for (const date of ['2026-06-07', '2026-06-08', '2026-06-09']) {
       await loadDay(db.pool, { date, events: 20_000, seed: 11 });
       expect((await dbt('build', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--resource-type', 'seed', '--resource-type', 'model'] })).exitCode).toBe(0);
-      await publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
+      await publisher.publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
     }
     await loadDay(db.pool, { date: RUN_DATE, events: 20_000, seed: 12 });
     await recordFlinkComplete(db.pool, { runDate: RUN_DATE });
