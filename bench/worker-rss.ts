@@ -1,4 +1,4 @@
-// R14: the worker's memory while a daily run is in progress. Starts the production worker
+// The worker's memory while a daily run is in progress. Starts the production worker
 // (node dist/worker.mjs from `npm run build`, pre-bundled workflows) as its own process, runs one
 // daily run at --events per day, and samples the worker's RSS (and, apart, the dbt process's)
 // every 100 ms. Prints a table, writes bench/results/worker-rss.json.
@@ -123,7 +123,7 @@ export async function measureWorkerRss({ events }: { events: number }): Promise<
 
 export function printWorkerRss(r: RssResult): void {
   console.log(`\ndaily run of ${r.events.toLocaleString('en-US')} events by the production worker (node dist/worker.mjs): ${r.runSeconds.toFixed(1)} s, ${r.samples} samples`);
-  console.log(`worker RSS idle ${r.idleMiB.toFixed(1)} MiB, peak during the run ${r.peakWorkerMiB.toFixed(1)} MiB (R14 target: 256 MiB reserved, 512 MiB limit)`);
+  console.log(`worker RSS idle ${r.idleMiB.toFixed(1)} MiB, peak during the run ${r.peakWorkerMiB.toFixed(1)} MiB (target: 256 MiB reserved, 512 MiB limit)`);
   console.log(`dbt process tree RSS peak ${r.peakDbtMiB.toFixed(1)} MiB (a separate process, per step)`);
 }
 

@@ -1,5 +1,5 @@
 // Backfill: a pipeline for every date of a range, in date order, at most `concurrency` at a
-// time (R12). Each date runs under its business ID, so a date already running (a schedule, a
+// time. Each date runs under its business ID, so a date already running (a schedule, a
 // manual trigger, another backfill) is waited for, never run twice; a date that already
 // succeeded is skipped by the pipeline itself unless forced.
 import { ActivityFailure, ChildWorkflowFailure, defineQuery, setHandler } from '@temporalio/workflow';

@@ -1,4 +1,4 @@
-// R8: the daily ETL for one date, after that date's dbt run has succeeded (checked through the
+// The daily ETL for one date, after that date's dbt run has succeeded (checked through the
 // run's business ID and the ledger, never by clock time): validate_source_data → run_dbt_models
 // (the report models) → generate_reports.
 import {

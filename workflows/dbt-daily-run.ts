@@ -1,4 +1,4 @@
-// R1–R7: the daily dbt run for one date. Waits for Flink (child workflow flinkGate), then
+// The daily dbt run for one date. Waits for Flink (child workflow flinkGate), then
 // `dbt run`, then `dbt test`, retried by failure class; an SLA timer races the work; one alert
 // per incident; every run recorded in orchestrator.pipeline_runs.
 import {

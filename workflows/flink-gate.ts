@@ -1,4 +1,4 @@
-// R4: the dbt run must not start before Flink has completed the date. Done at once when
+// The dbt run must not start before Flink has completed the date. Done at once when
 // realtime.flink_batches has the date; otherwise waits for the flinkComplete signal (sub-second
 // reaction, unlike a sensor polling every minute), re-checking the table every few minutes in
 // case a signal was lost, and fails with an alert at the deadline.

@@ -19,14 +19,14 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     scheduleId: 'dbt-daily-run',
     hourUtc: 0,
     workflowType: 'scheduledDbtDailyRun',
-    description: 'R1: dbt run + test for the day that just ended, daily at 00:00 UTC (09:00 KST)',
+    description: 'dbt run + test for the day that just ended, daily at 00:00 UTC (09:00 KST)',
   },
   {
     name: 'etl',
     scheduleId: 'daily-etl',
     hourUtc: 6,
     workflowType: 'scheduledDailyEtl',
-    description: 'R8: validate source data, report models, daily report, at 06:00 UTC (15:00 KST)',
+    description: 'Daily ETL: validate source data, report models, daily report, at 06:00 UTC (15:00 KST)',
   },
 ];
 

@@ -13,7 +13,7 @@ import { venvTools } from '../stack/venv';
 import { WORKFLOWS_PATH } from '../worker';
 import type { CliContext } from './context';
 
-/** R11: check the pipeline definitions without running anything. */
+/** Check the pipeline definitions without running anything. */
 export function validateCommand(context: () => CliContext): Command {
   return new Command('validate')
     .description('Check the pipeline definitions: bundle the workflows (Temporal rejects non-deterministic imports) and parse the dbt project.')
@@ -42,7 +42,7 @@ export function validateCommand(context: () => CliContext): Command {
 
 const STEPS = ['dbt-run', 'dbt-test', 'validate', 'report'] as const;
 
-/** R11: one step of a pipeline for one date, here and now, outside Temporal (no retries, no alerts). */
+/** One step of a pipeline for one date, here and now, outside Temporal (no retries, no alerts). */
 export function testStepCommand(context: () => CliContext): Command {
   return new Command('test-step')
     .description('Run one step for one date in this process, without Temporal (as `airflow tasks test`): no retries, no alerts, no ledger.')

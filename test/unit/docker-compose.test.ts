@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("gives the worker R14's resources", () => {
+  it('gives the worker the resources the Airflow design asked for', () => {
     expect(s.worker!.deploy?.resources).toEqual({ reservations: { memory: '256M', cpus: '0.1' }, limits: { memory: '512M', cpus: '0.5' } });
   });
 
