@@ -49,7 +49,7 @@ export async function measureHistory(opts: { events: number; days: number; repea
   const publisher = createPublishActivities({ pool });
   const dbtRun = async (date: string, label: string, opts: { test?: boolean } = {}) => {
     const targetPath = path.join(artifacts, `${date}-${label}`);
-    const r = await runner({ command: 'run', targetPath, select: ['tag:daily_run'], vars: { run_date: date } });
+    const r = await runner({ command: 'run', targetPath, select: ['tag:daily_run'], runDate: date });
     if (r.exitCode !== 0) throw new Error(`dbt run failed for ${date}: ${r.rawOutput}`);
     const nodes = readRunResults(targetPath)?.nodes ?? [];
     let testSeconds = 0;
@@ -58,7 +58,7 @@ export async function measureHistory(opts: { events: number; days: number; repea
         command: 'test',
         targetPath: `${targetPath}-test`,
         select: ['tag:daily_run'],
-        vars: { run_date: date },
+        runDate: date,
         extraArgs: ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'],
       });
       if (t.exitCode !== 0) throw new Error(`dbt test failed for ${date}: ${t.rawOutput}`);

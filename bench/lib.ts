@@ -112,7 +112,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
   const runner: DbtRunner = async (inv, onEvent) => {
     const at = Date.now();
     const r = await real(inv, onEvent);
-    spawns.push({ runDate: String(inv.vars?.run_date), command: inv.command, at, ms: r.durationMs, targetPath: inv.targetPath });
+    spawns.push({ runDate: String(inv.runDate), command: inv.command, at, ms: r.durationMs, targetPath: inv.targetPath });
     return r;
   };
   const taskQueue = `bench-${label}`;

@@ -1,11 +1,12 @@
 // The worker: runs the workflows and activities of this project on one task queue.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
-import { createDbtRunner } from '../activities/dbt/runner';
+import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
@@ -37,6 +38,11 @@ export interface RoasWorker {
   close: () => Promise<void>;
 }
 
+/** Where the worker keeps the dbt parse every run starts from. */
+export function sharedParseFile(config: Config): string {
+  return path.join(config.dbt.artifactsDir, 'parse', 'partial_parse.msgpack');
+}
+
 export function slackClient(config: Config): WebClient | undefined {
   if (!config.slack.token) return undefined;
   return new WebClient(config.slack.token, {
@@ -54,13 +60,21 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 5, application_name: 'roas-worker' });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
+  const runner = createDbtRunner({
+    dbtBin: deps.dbtBin,
+    projectDir: config.dbt.projectDir,
+    databaseUrl: deps.databaseUrl,
+    threads: config.dbt.threads,
+    sharedParseFile: sharedParseFile(config),
+  });
+  // One parse of the dbt project per worker start (so, per deploy), reused by every date, step
+  // and attempt: a run then pays for no parsing. Without it a run still works, parsing in full.
+  mkdirSync(path.dirname(sharedParseFile(config)), { recursive: true });
+  const parsed = await saveSharedParse(runner, sharedParseFile(config));
+  if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs }, 'parsed the dbt project; every run reuses this parse');
+  else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
   const activities = createActivities({
-    runner: createDbtRunner({
-      dbtBin: deps.dbtBin,
-      projectDir: config.dbt.projectDir,
-      databaseUrl: deps.databaseUrl,
-      threads: config.dbt.threads,
-    }),
+    runner,
     artifactsDir: config.dbt.artifactsDir,
     reportProgress: (workflowId, progress) => client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
     cancelQueries: async (applicationName) => {

@@ -48,7 +48,7 @@ function summarize(n: DbtNodeResult): DbtNodeSummary {
   };
 }
 
-/** `dbt --vars` takes YAML; a quoted command line is what a person pastes to reproduce. */
+/** A quoted command line is what a person pastes to reproduce. */
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
@@ -83,7 +83,6 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const previous = attempt > 1 ? previousAttemptNodes(stepDir, attempt) : undefined;
       const redo = previous?.filter((n) => FAILED.has(n.status) || n.status === 'skipped');
       const select = redo && redo.length > 0 ? redo.map((n) => n.name) : input.select;
-      const vars = { run_date: input.runDate };
       // The run step loads the seeds (campaigns, FX rates) and builds the models in one dbt
       // process, in DAG order; the test step runs the data tests (unit tests are for CI, and
       // `cautious` keeps out tests that also read models of the other pipeline).
@@ -100,15 +99,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         const earlier = Array.from({ length: attempt - 1 }, (_, i) => `roas-${input.runDate}-${input.step}-a${i + 1}`);
         await deps.terminateSessions(earlier).catch(() => 0);
       }
-      const commandLine = [
-        'dbt',
-        command,
-        '--select',
-        ...select,
-        '--vars',
-        JSON.stringify(vars),
-        ...extraArgs,
-      ];
+      const commandLine = [`ROAS_RUN_DATE=${input.runDate}`, 'dbt', command, '--select', ...select, ...extraArgs];
 
       const progress: DbtProgress = { step: input.step, attempt, nodesDone: 0, nodesTotal: 0, failures: [] };
       let lastReport = 0;
@@ -139,7 +130,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       let result;
       try {
         result = await deps.runner(
-          { command, targetPath, select, vars, extraArgs, applicationName, signal: ctx.cancellationSignal },
+          { command, targetPath, select, runDate: input.runDate, extraArgs, applicationName, signal: ctx.cancellationSignal },
           onEvent,
         );
       } finally {

@@ -1,6 +1,6 @@
 // Runs one dbt command as one child process (never one process per model), with an argument
 // array (never a shell string), its own target path, and dbt's JSON log parsed line by line.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa } from 'execa';
@@ -13,6 +13,8 @@ export interface DbtInvocation {
   /** Where dbt writes manifest.json, run_results.json and its log; one per date and step. */
   targetPath: string;
   select?: string[];
+  /** The UTC day the models and tests work on, YYYY-MM-DD; reaches dbt as ROAS_RUN_DATE (run time, not parse time). */
+  runDate?: string;
   vars?: Record<string, unknown>;
   extraArgs?: string[];
   /** Names the run's PostgreSQL sessions (pg_stat_activity.application_name). */
@@ -46,6 +48,11 @@ export interface DbtRunnerOptions {
   projectDir: string;
   databaseUrl: string;
   threads: number;
+  /**
+   * A saved dbt parse (partial_parse.msgpack) every invocation starts from, made by
+   * `saveSharedParse`; dbt re-parses only the files that changed since, usually none.
+   */
+  sharedParseFile?: string;
 }
 
 export type DbtRunner = (invocation: DbtInvocation, onEvent?: (event: DbtLogEvent) => void) => Promise<DbtProcessResult>;
@@ -118,7 +125,11 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
         DBT_PG_USER: db.user,
         DBT_PG_PASSWORD: db.password,
         DBT_PG_DBNAME: db.database,
-        DBT_PG_APPLICATION_NAME: invocation.applicationName ?? 'roas-dbt',
+        // Not in the profile (dbt hashes the profile, and a name per run would force a full
+        // parse every time): libpq reads it from the environment.
+        PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
+        ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
+        ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
         DBT_THREADS: String(opts.threads),
         DBT_TARGET_PATH: invocation.targetPath,
         DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
@@ -158,6 +169,20 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
       cancelled: result.isCanceled,
     };
   };
+}
+
+/**
+ * Parses the project once (`dbt parse`) and keeps dbt's saved parse where every later
+ * invocation finds it. Written aside and renamed, so a dbt starting meanwhile reads the old file
+ * or the new one, never half of one.
+ */
+export async function saveSharedParse(runner: DbtRunner, sharedParseFile: string): Promise<DbtProcessResult> {
+  const targetPath = path.join(path.dirname(sharedParseFile), `parse-${process.pid}-${Date.now()}`);
+  const result = await runner({ command: 'parse', targetPath, applicationName: 'roas-dbt-parse' });
+  const saved = path.join(targetPath, 'partial_parse.msgpack');
+  if (result.exitCode === 0 && existsSync(saved)) renameSync(saved, sharedParseFile);
+  rmSync(targetPath, { recursive: true, force: true });
+  return result;
 }
 
 function parseLine(line: string): DbtLogEvent | undefined {

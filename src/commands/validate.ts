@@ -31,7 +31,6 @@ export function validateCommand(context: () => CliContext): Command {
       const parsed = await runner({
         command: 'parse',
         targetPath: path.join(ctx.config.dbt.artifactsDir, 'checks', 'parse'),
-        vars: { run_date: '2026-01-01' },
       });
       if (parsed.exitCode === 0) console.log('ok   dbt project parses (models, tests, sources, seeds)');
       else problems.push(`dbt parse failed: ${parsed.notable.filter((e) => e.level === 'error').map((e) => e.msg).join(' ') || parsed.rawOutput}`);

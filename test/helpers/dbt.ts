@@ -1,25 +1,41 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createDbtRunner, type DbtCommand } from '../../activities/dbt/runner';
+import { createDbtRunner, saveSharedParse, type DbtCommand } from '../../activities/dbt/runner';
 import { readRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
 import { PROJECT_ROOT } from '../../src/config';
 
-/** Runs real dbt against a test database, each invocation in its own target path. */
-export function dbtFor(databaseUrl: string) {
+/**
+ * Runs real dbt against a test database, each invocation in its own target path, all starting
+ * from one saved parse (as the worker's runs do), made by the first invocation.
+ */
+export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean } = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-'));
-  const runner = createDbtRunner({ dbtBin: inject('dbtBin'), projectDir: path.join(PROJECT_ROOT, 'dbt'), databaseUrl, threads: 4 });
+  const sharedParseFile = path.join(root, 'parse', 'partial_parse.msgpack');
+  const runner = createDbtRunner({
+    dbtBin: inject('dbtBin'),
+    projectDir: path.join(PROJECT_ROOT, 'dbt'),
+    databaseUrl,
+    threads: 4,
+    ...(options.sharedParse === false ? {} : { sharedParseFile }),
+  });
+  let parsed: Promise<unknown> | undefined;
   let n = 0;
   return async (command: DbtCommand, opts: { runDate?: string; select?: string[]; extraArgs?: string[] } = {}) => {
+    if (!parsed) {
+      mkdirSync(path.dirname(sharedParseFile), { recursive: true });
+      parsed = saveSharedParse(runner, sharedParseFile);
+    }
+    await parsed;
     const targetPath = path.join(root, `${String(++n).padStart(3, '0')}-${command}-${opts.runDate ?? 'none'}`);
     const result = await runner({
       command,
       targetPath,
       select: opts.select,
-      vars: opts.runDate ? { run_date: opts.runDate } : undefined,
+      runDate: opts.runDate,
       extraArgs: opts.extraArgs,
     });
     const nodes: DbtNodeResult[] = readRunResults(targetPath)?.nodes ?? [];

@@ -41,7 +41,7 @@ export function fakeDbt(scenario: Scenario) {
         JSON.stringify({
           metadata: { dbt_version: '1.11.16', invocation_id: `fake-${invocations.length}` },
           elapsed_time: 1.5,
-          args: { vars: invocation.vars },
+          args: { vars: {} },
           results: outcome.nodes.map((n) => ({
             unique_id: `${n.type ?? 'model'}.marketing_roas.${n.name}${n.type === 'test' ? '.abcdef1234' : ''}`,
             status: n.status,
@@ -75,7 +75,7 @@ export function fakeDbt(scenario: Scenario) {
 export function withAuditedDays(pool: pg.Pool, scenario: Scenario): Scenario {
   return async (invocation, call) => {
     const outcome = await scenario(invocation, call);
-    const runDate = typeof invocation.vars?.run_date === 'string' ? invocation.vars.run_date : '';
+    const runDate = invocation.runDate ?? '';
     if (invocation.command !== 'build' || !runDate) return outcome;
     const tag = invocation.targetPath.includes(`${path.sep}daily_etl${path.sep}`) ? 'daily_etl' : 'daily_run';
     for (const n of outcome.nodes ?? []) {

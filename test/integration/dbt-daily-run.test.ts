@@ -97,7 +97,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(text).toContain('stg_ad_events_amounts_not_negative [fail]');
     expect(text).toMatch(/\(\d+ failing rows\)/);
     expect(text).toContain('DbtTestFailure, not retried');
-    expect(text).toContain('Reproduce locally: cd dbt && dbt test');
+    expect(text).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt test`);
   });
 
   it('cancelling a run stops its dbt process and its queries, and records it as cancelled', async () => {

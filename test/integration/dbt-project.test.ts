@@ -85,6 +85,37 @@ describe('dbt project marketing_roas', () => {
     expect(audit.rowCount).toBe(0);
   });
 
+  it('the run date is a run-time value: a new date re-parses no file of the project', async () => {
+    const parse = await dbt('parse', { runDate: '2026-11-09' });
+    expect(parse.exitCode, parse.rawOutput).toBe(0);
+    const perf = JSON.parse(readFileSync(path.join(parse.targetPath, 'perf_info.json'), 'utf8')) as { path_count: number; parsed_path_count: number };
+    expect(perf.path_count).toBeGreaterThan(100);
+    expect(perf.parsed_path_count).toBe(0);
+  });
+
+  it('generic tests check the rows of the run date, never the date of the run that saved the parse', async () => {
+    await runDay('2026-11-10');
+    await loadDay(db.pool, { date: '2026-11-11', events: SMALL, seed: 4 });
+    await db.pool.query(
+      `INSERT INTO realtime.ad_events (event_id, event_type, event_time, campaign_id, ad_group_id, channel, device, cost_micros, revenue_micros, currency, ingested_at)
+       VALUES ('odd-channel-1', 'impression', '2026-11-11 12:00+00', 'cmp_001', 'cmp_001_ag1', 'myspace', 'mobile', 0, 0, 'KRW', '2026-11-11 12:00:01+00')`,
+    );
+    const { run, problems } = await runDay('2026-11-11', { load: false });
+    // Both runs started from the one saved parse, and it held no date.
+    expect(readFileSync(path.join(run.targetPath, 'logs', 'dbt.log'), 'utf8')).toContain('Partial parsing enabled, no changes found, skipping parsing');
+    // An event of cmp_001 on an unknown channel: the generic tests (whose `where` is filled in
+    // at run time) see the 2026-11-11 rows. Had the saved parse carried 2026-11-10 in them,
+    // they would have read no row of this day and passed; only the singular tests would fail.
+    expect(problems).toEqual({
+      accepted_values_stg_ad_events_channel__google__meta__naver__kakao__tiktok: 'fail',
+      accepted_values_fct_daily_metrics_channel__google__meta__naver__kakao__tiktok: 'fail',
+      unique_combination_of_columns_int_hourly_agg_event_hour__campaign_id: 'fail',
+      unique_combination_of_columns_fct_daily_metrics_metric_date__campaign_id: 'fail',
+      fct_daily_metrics_one_row_per_campaign_day: 'fail',
+      fct_daily_metrics_reconciles_to_hourly: 'fail',
+    });
+  });
+
   it('duplicate event ids are removed in staging and reported as a warning', async () => {
     const { test, problems } = await runDay('2026-11-03', { defects: ['duplicates'] });
     expect(problems).toEqual({ stg_ad_events_source_duplicates: 'warn' });

@@ -64,7 +64,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(text).toContain(`dbt daily run failed for ${runDate}`);
     expect(text).toContain('DbtConnectionError, after 4 attempts');
     expect(text).toContain(
-      "Reproduce locally: cd dbt && dbt build --select tag:daily_run --vars '{\"run_date\":\"2026-10-01\"}' --resource-type seed --resource-type model --profiles-dir .",
+      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-10-01 dbt build --select tag:daily_run --resource-type seed --resource-type model --profiles-dir .',
     );
     expect(text).toContain(`${UI}/namespaces/default/workflows/dbt-daily-run-${runDate}/`);
     const { rows } = await db.pool.query('SELECT status, attempts, error_type, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
