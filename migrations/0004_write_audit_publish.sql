@@ -37,6 +37,10 @@ BEGIN
       LOOP
         EXECUTE format('ALTER TABLE analytics.%I ALTER COLUMN %I TYPE numeric', model.name, col.attname);
       END LOOP;
+      -- Staging now records how many times each event was delivered (unknown for old days).
+      IF model.name = 'stg_ad_events' THEN
+        ALTER TABLE analytics.stg_ad_events ADD COLUMN IF NOT EXISTS deliveries bigint;
+      END IF;
       legacy := model.name || '_unpartitioned';
       EXECUTE format('ALTER TABLE analytics.%I RENAME TO %I', model.name, legacy);
       EXECUTE format('CREATE TABLE analytics.%I (LIKE analytics.%I) PARTITION BY LIST (%I)', model.name, legacy, model.date_column);

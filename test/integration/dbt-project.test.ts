@@ -107,7 +107,7 @@ describe('dbt project marketing_roas', () => {
     // at run time) see the 2026-11-11 rows. Had the saved parse carried 2026-11-10 in them,
     // they would have read no row of this day and passed; only the singular tests would fail.
     expect(problems).toEqual({
-      accepted_values_stg_ad_events_channel__google__meta__naver__kakao__tiktok: 'fail',
+      accepted_values_stg_ad_events_row_checks_channel__google__meta__naver__kakao__tiktok: 'fail',
       accepted_values_fct_daily_metrics_channel__google__meta__naver__kakao__tiktok: 'fail',
       unique_combination_of_columns_int_hourly_agg_event_hour__campaign_id: 'fail',
       unique_combination_of_columns_fct_daily_metrics_metric_date__campaign_id: 'fail',
@@ -169,7 +169,7 @@ describe('dbt project marketing_roas', () => {
     const before = await snapshot('2026-11-08');
 
     const rerun = await runDay('2026-11-08', { load: false });
-    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events']);
+    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
     expect(await snapshot('2026-11-08')).toEqual(before);
     expect(await snapshot('2026-11-02')).toEqual(other);
 
@@ -254,7 +254,7 @@ describe('dbt project marketing_roas', () => {
   it.each(DEFECT_CASES.map((c) => [c.defect, c] as const))('%s in a re-run of a published date: the good published version stays, untouched', async (_, c) => {
     const date = '2026-11-26';
     const good = await runDay(date, { events: SMALL, seed: 5 });
-    expect(good.published?.models).toHaveLength(3);
+    expect(good.published?.models).toHaveLength(4);
     const before = await analyticsSnapshot();
     await c.load(date);
     const { problems, published } = await runDay(date, { load: false });

@@ -144,7 +144,7 @@ describe('fault injection on the real stack', () => {
     await eventually('the models of the date to be built and under test', async () => (await step()) === 'dbt-test', 120_000);
 
     // Hold the publish in the middle of its transaction: publishing takes a lock per audited
-    // table, in name order (fct_daily_metrics, int_hourly_agg, stg_ad_events); holding the
+    // table, in name order (fct_daily_metrics, int_hourly_agg, stg_ad_events, …); holding the
     // second makes it wait with the first already moved, inside its uncommitted transaction.
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
@@ -159,7 +159,7 @@ describe('fault injection on the real stack', () => {
     await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
     await holder.end();
     // The dead worker's transaction is rolled back: no partition of the date in analytics, the
-    // three audited tables still in the audit schema.
+    // four audited tables still in the audit schema.
     await eventually('the dead publish to be rolled back', async () => !(await publishWaiting()), 20_000);
     const state = async () =>
       (
@@ -169,14 +169,14 @@ describe('fault injection on the real stack', () => {
           [`analytics.%_p${runDate.replaceAll('-', '')}`, `%_p${runDate.replaceAll('-', '')}`],
         )
       ).rows[0];
-    expect(await state()).toEqual({ published: 0, audited: 3 });
+    expect(await state()).toEqual({ published: 0, audited: 4 });
 
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events']);
-    expect(await state()).toEqual({ published: 3, audited: 0 });
+    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
+    expect(await state()).toEqual({ published: 4, audited: 0 });
     // Against an independent count straight from realtime: each event once, each campaign once.
     const { rows: truth } = await db.pool.query<{ events: number; campaigns: number }>(
       `SELECT count(DISTINCT event_id)::int AS events, count(DISTINCT campaign_id)::int AS campaigns FROM realtime.ad_events

@@ -1,5 +1,5 @@
 -- Grain: one row per event_id for the run date. Typed, de-duplicated (Flink delivers at least
--- once: the first arrival of an event_id wins) and converted to the reporting currency, KRW.
+-- once: the first arrival of an event_id wins, `deliveries` says how many arrived) and converted to the reporting currency, KRW.
 with
 
 source_events as (
@@ -12,8 +12,12 @@ fx_rates as (
     select * from {{ ref('fx_rates') }}
 ),
 
+-- Each event's deliveries are counted in the same sort that picks its first arrival, so the
+-- tests of repeated deliveries and of the reconciliation with the source need no pass of their own.
 deduplicated as (
-    select distinct on (event_id) *
+    select distinct on (event_id)
+        *,
+        count(*) over (partition by event_id) as deliveries
     from source_events
     order by event_id, ingested_at
 ),
@@ -35,7 +39,8 @@ final as (
         fx_rates.krw_per_unit,
         {{ micros_to_krw('events.cost_micros', 'fx_rates.krw_per_unit') }} as spend_krw,
         {{ micros_to_krw('events.revenue_micros', 'fx_rates.krw_per_unit') }} as revenue_krw,
-        events.ingested_at
+        events.ingested_at,
+        events.deliveries
     from deduplicated as events
     left join fx_rates on fx_rates.currency = events.currency
 )

@@ -4,14 +4,9 @@
 with
 
 staged as (
-    select
-        campaign_id,
-        count(*) as events,
-        coalesce(sum(spend_krw), 0) as spend_krw,
-        coalesce(sum(revenue_krw), 0) as revenue_krw
-    from {{ ref('stg_ad_events') }}
+    select campaign_id, events, spend_krw, revenue_krw
+    from {{ ref('stg_ad_events_by_campaign') }}
     where event_date = {{ run_date() }}
-    group by campaign_id
 ),
 
 hourly as (

@@ -2,6 +2,6 @@
 {{ config(severity='error') }}
 
 select event_id, event_type, cost_micros, revenue_micros
-from {{ ref('stg_ad_events') }}
+from {{ ref('stg_ad_events_row_checks') }}
 where event_date = {{ run_date() }}
-  and (cost_micros < 0 or revenue_micros < 0)
+  and negative_amount

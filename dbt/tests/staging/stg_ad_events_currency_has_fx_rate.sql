@@ -2,7 +2,7 @@
 {{ config(severity='error') }}
 
 select currency, count(*) as events
-from {{ ref('stg_ad_events') }}
+from {{ ref('stg_ad_events_row_checks') }}
 where event_date = {{ run_date() }}
-  and krw_per_unit is null
+  and missing_fx_rate
 group by currency

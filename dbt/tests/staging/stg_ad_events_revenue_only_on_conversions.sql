@@ -2,7 +2,6 @@
 {{ config(severity='error') }}
 
 select event_id, event_type, revenue_micros
-from {{ ref('stg_ad_events') }}
+from {{ ref('stg_ad_events_row_checks') }}
 where event_date = {{ run_date() }}
-  and event_type <> 'conversion'
-  and revenue_micros <> 0
+  and revenue_outside_conversion

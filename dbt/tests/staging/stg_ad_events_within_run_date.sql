@@ -2,6 +2,6 @@
 {{ config(severity='error') }}
 
 select event_id, event_time, event_date
-from {{ ref('stg_ad_events') }}
+from {{ ref('stg_ad_events_row_checks') }}
 where event_date = {{ run_date() }}
-  and (event_time < {{ run_date_start() }} or event_time >= {{ run_date_end() }})
+  and outside_run_date
