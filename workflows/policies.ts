@@ -1,5 +1,5 @@
 // Retry policies and timeouts, in one place, so every proxyActivities call is explicit.
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 
 /** Failed work is retried 3 times, 5 minutes apart (4 attempts in all), never without bound. */
@@ -23,11 +23,16 @@ export function dbtRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): RetryPo
   };
 }
 
-/** dbt steps: long, heartbeating; a worker that dies is noticed within a minute. */
+/**
+ * dbt steps: long, heartbeating; a worker that dies is noticed within a minute. A cancelled run
+ * waits for the step to confirm that dbt and its queries have stopped before it records itself
+ * as cancelled.
+ */
 export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): ActivityOptions {
   return {
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '1 minute',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: dbtRetryPolicy(settings),
   };
 }

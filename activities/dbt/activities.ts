@@ -102,14 +102,29 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const commandLine = [`ROAS_RUN_DATE=${input.runDate}`, 'dbt', command, '--select', ...select, ...extraArgs];
 
       const progress: DbtProgress = { step: input.step, attempt, nodesDone: 0, nodesTotal: 0, failures: [] };
+      // Progress reaches the workflow at most once per interval, and the last change of a burst
+      // always does (a trailing report), so `--wait` and `status` move as nodes finish.
+      const interval = deps.progressIntervalMs ?? 2_000;
       let lastReport = 0;
+      let trailing: NodeJS.Timeout | undefined;
+      const send = () => {
+        lastReport = Date.now();
+        if (!deps.reportProgress || !workflowExecution) return;
+        void deps.reportProgress(workflowExecution.workflowId, { ...progress, failures: [...progress.failures] }).catch(() => {});
+      };
       const report = (force = false) => {
         ctx.heartbeat(progress);
-        const now = Date.now();
-        if (!deps.reportProgress || (!force && now - lastReport < (deps.progressIntervalMs ?? 2_000))) return;
-        lastReport = now;
-        if (!workflowExecution) return;
-        void deps.reportProgress(workflowExecution.workflowId, { ...progress, failures: [...progress.failures] }).catch(() => {});
+        const wait = lastReport + interval - Date.now();
+        if (force || wait <= 0) {
+          clearTimeout(trailing);
+          trailing = undefined;
+          send();
+        } else {
+          trailing ??= setTimeout(() => {
+            trailing = undefined;
+            send();
+          }, wait);
+        }
       };
       const onEvent = (event: DbtLogEvent) => {
         if (event.name === 'ConcurrencyLine' && typeof event.data.node_count === 'number') {
@@ -135,6 +150,8 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         );
       } finally {
         clearInterval(beat);
+        clearTimeout(trailing);
+        trailing = undefined;
         if (ctx.cancellationSignal.aborted) await deps.cancelQueries?.(applicationName).catch(() => 0);
       }
       report(true);

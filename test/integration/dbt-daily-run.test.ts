@@ -60,7 +60,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(result).toMatchObject({ runDate, status: 'succeeded', slaMet: true });
     const build = result.steps.find((s) => s.step === 'run')!;
     const test = result.steps.find((s) => s.step === 'test')!;
-    expect(build.nodes.map((n) => n.name).sort()).toEqual(['campaigns', 'fct_daily_metrics', 'fx_rates', 'int_hourly_agg', 'stg_ad_events']);
+    expect(build.nodes.map((n) => n.name).sort()).toEqual(['campaigns', 'fct_daily_metrics', 'fx_rates', 'int_hourly_agg', 'stg_ad_events', 'stg_ad_events_by_campaign', 'stg_ad_events_row_checks']);
     expect(test.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThanOrEqual(17);
     expect(test.nodes.every((n) => n.status === 'pass')).toBe(true);
 

@@ -169,7 +169,7 @@ describe('dbt project marketing_roas', () => {
     const before = await snapshot('2026-11-08');
 
     const rerun = await runDay('2026-11-08', { load: false });
-    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
+    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
     expect(await snapshot('2026-11-08')).toEqual(before);
     expect(await snapshot('2026-11-02')).toEqual(other);
 
@@ -254,7 +254,7 @@ describe('dbt project marketing_roas', () => {
   it.each(DEFECT_CASES.map((c) => [c.defect, c] as const))('%s in a re-run of a published date: the good published version stays, untouched', async (_, c) => {
     const date = '2026-11-26';
     const good = await runDay(date, { events: SMALL, seed: 5 });
-    expect(good.published?.models).toHaveLength(4);
+    expect(good.published?.models).toHaveLength(5);
     const before = await analyticsSnapshot();
     await c.load(date);
     const { problems, published } = await runDay(date, { load: false });

@@ -159,7 +159,7 @@ describe('fault injection on the real stack', () => {
     await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
     await holder.end();
     // The dead worker's transaction is rolled back: no partition of the date in analytics, the
-    // four audited tables still in the audit schema.
+    // five audited tables still in the audit schema.
     await eventually('the dead publish to be rolled back', async () => !(await publishWaiting()), 20_000);
     const state = async () =>
       (
@@ -169,14 +169,14 @@ describe('fault injection on the real stack', () => {
           [`analytics.%_p${runDate.replaceAll('-', '')}`, `%_p${runDate.replaceAll('-', '')}`],
         )
       ).rows[0];
-    expect(await state()).toEqual({ published: 0, audited: 4 });
+    expect(await state()).toEqual({ published: 0, audited: 5 });
 
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
-    expect(await state()).toEqual({ published: 4, audited: 0 });
+    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
+    expect(await state()).toEqual({ published: 5, audited: 0 });
     // Against an independent count straight from realtime: each event once, each campaign once.
     const { rows: truth } = await db.pool.query<{ events: number; campaigns: number }>(
       `SELECT count(DISTINCT event_id)::int AS events, count(DISTINCT campaign_id)::int AS campaigns FROM realtime.ad_events
