@@ -36,6 +36,13 @@ export interface DbtConnectionCheck {
 
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogNodeNoOpResult']);
 const FAILED = new Set(['error', 'fail', 'runtime error']);
+/** Statuses a retry need not run again (a warn-severity test that found rows has passed). */
+const PASSED = new Set(['success', 'pass', 'warn']);
+
+/** A dbt step's heartbeat details: its progress and the nodes that passed so far. */
+interface StepHeartbeat extends DbtProgress {
+  passed: DbtNodeSummary[];
+}
 
 function summarize(n: DbtNodeResult): DbtNodeSummary {
   return {
@@ -72,25 +79,28 @@ export function createDbtActivities(deps: DbtActivityDeps) {
 
     /**
      * One dbt step (`dbt run` or `dbt test`) for one date, as one dbt process. A retry re-runs
-     * only the nodes that failed or were skipped on the previous attempt, as `dbt retry` does.
-     * Artifacts of every attempt stay under <artifactsDir>/<runDate>/<step>/attempt-N.
+     * only what did not pass on the earlier attempts (the nodes that failed, were skipped or never
+     * ran), as `dbt retry` does, whichever worker ran them: the nodes that passed travel in the
+     * step's heartbeat details, and the earlier attempts' run_results.json add what they know
+     * when they are on this machine. Artifacts of every attempt stay under
+     * <artifactsDir>/<runDate>/<step>/attempt-N.
      */
     async runDbtStep(input: DbtStepInput): Promise<DbtStepResult> {
       const ctx = Context.current();
       const { attempt, workflowExecution } = ctx.info;
       const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step);
       const targetPath = path.join(stepDir, `attempt-${attempt}`);
-      const previous = attempt > 1 ? previousAttemptNodes(stepDir, attempt) : undefined;
-      const redo = previous?.filter((n) => FAILED.has(n.status) || n.status === 'skipped');
-      const select = redo && redo.length > 0 ? redo.map((n) => n.name) : input.select;
+      const passedBefore = attempt > 1 ? passedEarlier(ctx.info.heartbeatDetails, stepDir, attempt) : [];
+      const select = input.select;
       // The run step loads the seeds (campaigns, FX rates) and builds the models in one dbt
       // process, in DAG order; the test step runs the data tests (unit tests are for CI, and
       // `cautious` keeps out tests that also read models of the other pipeline).
       const command = input.step === 'run' ? 'build' : 'test';
-      const extraArgs =
-        input.step === 'run'
-          ? ['--resource-type', 'seed', '--resource-type', 'model']
-          : ['--exclude', 'test_type:unit', '--indirect-selection', 'cautious'];
+      const exclude = [...(input.step === 'run' ? [] : ['test_type:unit']), ...passedBefore.map((n) => n.name)];
+      const extraArgs = [
+        ...(input.step === 'run' ? ['--resource-type', 'seed', '--resource-type', 'model'] : ['--indirect-selection', 'cautious']),
+        ...(exclude.length ? ['--exclude', ...exclude] : []),
+      ];
       const applicationName = `roas-${input.runDate}-${input.step}-a${attempt}`;
       // An earlier attempt is over as far as Temporal is concerned, but a worker killed with -9
       // leaves its dbt running: end its sessions before this attempt writes the same date.
@@ -102,6 +112,9 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const commandLine = [`ROAS_RUN_DATE=${input.runDate}`, 'dbt', command, '--select', ...select, ...extraArgs];
 
       const progress: DbtProgress = { step: input.step, attempt, nodesDone: 0, nodesTotal: 0, failures: [] };
+      // What a retry on any worker needs: every node that passed, on this attempt or before.
+      const passed: DbtNodeSummary[] = [...passedBefore];
+      const beat = () => ctx.heartbeat({ ...progress, passed } satisfies StepHeartbeat);
       // Progress reaches the workflow at most once per interval, and the last change of a burst
       // always does (a trailing report), so `--wait` and `status` move as nodes finish.
       const interval = deps.progressIntervalMs ?? 2_000;
@@ -113,7 +126,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         void deps.reportProgress(workflowExecution.workflowId, { ...progress, failures: [...progress.failures] }).catch(() => {});
       };
       const report = (force = false) => {
-        ctx.heartbeat(progress);
+        beat();
         const wait = lastReport + interval - Date.now();
         if (force || wait <= 0) {
           clearTimeout(trailing);
@@ -136,12 +149,16 @@ export function createDbtActivities(deps: DbtActivityDeps) {
           const nodeInfo = event.data.node_info as { node_name?: string } | undefined;
           const name = typeof event.data.name === 'string' ? event.data.name : (nodeInfo?.node_name ?? event.msg);
           if (FAILED.has(status) || event.level === 'error') progress.failures.push(name);
+          // A model or seed that worked reports its adapter message ("SELECT 100") as its status.
+          else if (event.name === 'LogTestResult' ? PASSED.has(status) : event.name !== 'LogNodeNoOpResult') {
+            passed.push(nodeFromEvent(name, event.name === 'LogTestResult' ? status : 'success', event));
+          }
           report();
         }
       };
       // Heartbeat even while dbt is silent (parsing, a long model), so a dead worker is noticed
       // and a live one is not.
-      const beat = setInterval(() => ctx.heartbeat(progress), 10_000);
+      const keepAlive = setInterval(beat, 10_000);
       let result;
       try {
         result = await deps.runner(
@@ -149,7 +166,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
           onEvent,
         );
       } finally {
-        clearInterval(beat);
+        clearInterval(keepAlive);
         clearTimeout(trailing);
         trailing = undefined;
         if (ctx.cancellationSignal.aborted) await deps.cancelQueries?.(applicationName).catch(() => 0);
@@ -165,7 +182,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       );
       const ranNodes = (run?.nodes ?? []).map(summarize);
       // Nodes that passed on an earlier attempt stay in the result as they were.
-      const carried = (previous ?? []).filter((n) => !ranNodes.some((r) => r.name === n.name));
+      const carried = passedBefore.filter((n) => !ranNodes.some((r) => r.name === n.name));
       const nodes = [...carried, ...ranNodes];
       const reproduce = `cd dbt && ${commandLine.map(shellQuote).join(' ')} --profiles-dir .`;
       const stepResult: DbtStepResult = {
@@ -183,6 +200,8 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         throw new CancelledFailure(`dbt ${input.step} for ${input.runDate} was cancelled; its process and queries were stopped`);
       }
       const nothingSelected = result.notable.some((e) => e.name === 'NothingToDo' || e.name === 'NoNodesForSelectionCriteria');
+      // Everything passed on earlier attempts (a worker died after its dbt finished): nothing is left to run.
+      if (result.exitCode === 0 && ranNodes.length === 0 && passedBefore.length > 0) return stepResult;
       if (result.exitCode === 0 && (nothingSelected || ranNodes.length === 0)) {
         throw failure(DBT_NOTHING_SELECTED, `dbt ${input.step} --select ${select.join(' ')} matched no node`, {
           step: input.step,
@@ -226,17 +245,38 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }
 
-/** The nodes as they stood after the latest earlier attempt that left run_results.json. */
-function previousAttemptNodes(stepDir: string, attempt: number): DbtNodeSummary[] | undefined {
+/**
+ * The nodes that passed on earlier attempts of the step: from the last heartbeat of the previous
+ * attempt (whichever worker ran it), and from the run_results.json of earlier attempts when they
+ * ran on this machine (a last heartbeat may have been throttled away).
+ */
+function passedEarlier(heartbeatDetails: unknown, stepDir: string, attempt: number): DbtNodeSummary[] {
   const merged = new Map<string, DbtNodeSummary>();
-  let found = false;
+  const beat = heartbeatDetails as Partial<StepHeartbeat> | undefined;
+  for (const n of Array.isArray(beat?.passed) ? beat.passed : []) {
+    if (typeof n?.name === 'string' && PASSED.has(n.status)) merged.set(n.name, n);
+  }
   for (let a = 1; a < attempt; a++) {
     const dir = path.join(stepDir, `attempt-${a}`);
-    if (!existsSync(dir)) continue;
-    const run = readRunResults(dir);
-    if (!run) continue;
-    found = true;
-    for (const n of run.nodes) merged.set(n.name, summarize(n));
+    const run = existsSync(dir) ? readRunResults(dir) : undefined;
+    for (const n of run?.nodes ?? []) {
+      if (PASSED.has(n.status)) merged.set(n.name, summarize(n));
+      else merged.delete(n.name);
+    }
   }
-  return found ? [...merged.values()] : undefined;
+  return [...merged.values()];
+}
+
+/** A node's result as dbt's log event tells it, for the heartbeat. */
+function nodeFromEvent(name: string, status: string, event: DbtLogEvent): DbtNodeSummary {
+  const nodeInfo = event.data.node_info as { resource_type?: string } | undefined;
+  const seconds = typeof event.data.execution_time === 'number' ? event.data.execution_time : 0;
+  return {
+    name,
+    resourceType: nodeInfo?.resource_type ?? (event.name === 'LogTestResult' ? 'test' : 'model'),
+    status,
+    failures: typeof event.data.num_failures === 'number' ? event.data.num_failures : null,
+    message: null,
+    executionSeconds: Math.round(seconds * 1000) / 1000,
+  };
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDailyEtl, startDbtDailyRun } from '../../src/client/runs';
 import { PROJECT_ROOT, type Config } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
+import { readRunResults } from '../../activities/dbt/run-results';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { createLogger } from '../../src/logger';
@@ -187,6 +188,60 @@ describe('fault injection on the real stack', () => {
       staged: truth[0]!.events,
       distinct_events: truth[0]!.events,
       campaigns: truth[0]!.campaigns,
+      events: truth[0]!.events,
+    });
+  }, 300_000);
+
+  it('a retry on another worker, with none of the first one\'s files, re-runs only what had not passed', async () => {
+    const runDate = '2025-08-07';
+    const day = runDate.replaceAll('-', '');
+    const taskQueue = uniqueTaskQueue('retry-elsewhere');
+    await loadDay(db.pool, { date: runDate, events: 100_000, seed: 87 });
+    await recordFlinkComplete(db.pool, { runDate });
+    // Hold the mart's build where it starts (each model's build first takes a lock on its
+    // audited day), so the first worker dies with staging built and the mart not.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const key = `analytics_audit.fct_daily_metrics_p${day}`;
+    await holder.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    const first = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue, DBT_ARTIFACTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-worker-a-')) }));
+    workers.push(first);
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
+    const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
+    const passedSoFar = async () => {
+      const described = await temporal.client.workflow.getHandle(workflowIds.dbtDailyRun(runDate)).describe();
+      const payload = described.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+      if (!payload) return [];
+      return ((JSON.parse(Buffer.from(payload).toString('utf8')) as { passed?: { name: string }[] }).passed ?? []).map((n) => n.name);
+    };
+    await eventually('the step\'s heartbeat to say staging passed', async () => (await passedSoFar()).includes('stg_ad_events'), 120_000);
+
+    first.process.kill('SIGKILL');
+    await first.process;
+    await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+    await holder.end();
+    // A second worker with an empty artifacts folder: all it knows of attempt 1 is the heartbeat.
+    const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue, DBT_ARTIFACTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-worker-b-')) }));
+    workers.push(second);
+    const result = await run.result();
+    expect(result.status).toBe('succeeded');
+    const step = result.steps.find((s) => s.step === 'run')!;
+    expect(step.attempt).toBeGreaterThanOrEqual(2);
+    expect(step.command).toMatch(/--exclude .*\bstg_ad_events\b/);
+    const ran = readRunResults(step.targetPath)!.nodes.map((n) => n.name);
+    expect(ran).toContain('fct_daily_metrics');
+    expect(ran).not.toContain('stg_ad_events');
+    // Every node is still in the step's result: the ones of attempt 1 carried over.
+    expect(step.nodes.map((n) => n.name)).toEqual(expect.arrayContaining(['stg_ad_events', 'int_hourly_agg', 'fct_daily_metrics']));
+    const { rows: truth } = await db.pool.query<{ events: number }>(
+      `SELECT count(DISTINCT event_id)::int AS events FROM realtime.ad_events
+       WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC'`,
+      [runDate],
+    );
+    expect(await analyticsCounts((s, p) => db.pool.query(s, p), runDate)).toEqual({
+      staged: truth[0]!.events,
+      distinct_events: truth[0]!.events,
+      campaigns: 50,
       events: truth[0]!.events,
     });
   }, 300_000);
