@@ -60,17 +60,18 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 5, application_name: 'roas-worker' });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
+  const parseFile = sharedParseFile(config);
   const runner = createDbtRunner({
     dbtBin: deps.dbtBin,
     projectDir: config.dbt.projectDir,
     databaseUrl: deps.databaseUrl,
     threads: config.dbt.threads,
-    sharedParseFile: sharedParseFile(config),
+    sharedParseFile: parseFile,
   });
   // One parse of the dbt project per worker start (so, per deploy), reused by every date, step
   // and attempt: a run then pays for no parsing. Without it a run still works, parsing in full.
-  mkdirSync(path.dirname(sharedParseFile(config)), { recursive: true });
-  const parsed = await saveSharedParse(runner, sharedParseFile(config));
+  mkdirSync(path.dirname(parseFile), { recursive: true });
+  const parsed = await saveSharedParse(runner, parseFile);
   if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs }, 'parsed the dbt project; every run reuses this parse');
   else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
   const activities = createActivities({

@@ -10,6 +10,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   sleep,
   workflowInfo,
@@ -17,7 +18,7 @@ import {
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, publishOptions } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal, workflowIds } from './signals';
 import type {
@@ -28,6 +29,7 @@ import type {
   DbtNodeSummary,
   DbtStep,
   DbtStepResult,
+  PublishResult,
 } from './types';
 
 const PIPELINE = 'dbt_daily_run' as const;
@@ -126,8 +128,12 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
     }
     // Only now, every error-severity test having passed on the audited rows, does the date
     // become visible in analytics: all models at once.
-    await setStep('publishing');
-    const published = await publishDay({ pipeline: PIPELINE, runDate: input.runDate, tag: TAG });
+    // Runs that were already past this point when publishing was deployed replay without it.
+    let published: PublishResult | undefined;
+    if (patched(PUBLISH_PATCH)) {
+      await setStep('publishing');
+      published = await publishDay({ pipeline: PIPELINE, runDate: input.runDate, tag: TAG });
+    }
 
     slaScope.cancel();
     await slaTimer;
@@ -140,7 +146,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       currentStep: 'succeeded',
       attempts: Math.max(...steps.map((s) => s.attempt)),
       slaMet: !progress.slaMissed,
-      summary: { ...summaryOf(steps), published: published.models },
+      summary: { ...summaryOf(steps), published: published?.models ?? [] },
       finished: true,
     });
     await notifyEtl(input.runDate, true);

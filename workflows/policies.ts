@@ -37,6 +37,9 @@ export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
   };
 }
 
+/** The patch that added publishing after the test step (write-audit-publish). */
+export const PUBLISH_PATCH = 'publish-audited-day';
+
 /**
  * Publishing a tested day: one short transaction; it may wait up to a minute for readers'
  * locks, heartbeating, so a dead worker's publish is retried within half a minute.

@@ -252,10 +252,6 @@ function firstLine(text: string): string {
  */
 function passedEarlier(heartbeatDetails: unknown, stepDir: string, attempt: number): DbtNodeSummary[] {
   const merged = new Map<string, DbtNodeSummary>();
-  const beat = heartbeatDetails as Partial<StepHeartbeat> | undefined;
-  for (const n of Array.isArray(beat?.passed) ? beat.passed : []) {
-    if (typeof n?.name === 'string' && PASSED.has(n.status)) merged.set(n.name, n);
-  }
   for (let a = 1; a < attempt; a++) {
     const dir = path.join(stepDir, `attempt-${a}`);
     const run = existsSync(dir) ? readRunResults(dir) : undefined;
@@ -263,6 +259,11 @@ function passedEarlier(heartbeatDetails: unknown, stepDir: string, attempt: numb
       if (PASSED.has(n.status)) merged.set(n.name, summarize(n));
       else merged.delete(n.name);
     }
+  }
+  // The previous attempt's last heartbeat is the latest word, and carries the earlier passes too.
+  const beat = heartbeatDetails as Partial<StepHeartbeat> | undefined;
+  for (const n of Array.isArray(beat?.passed) ? beat.passed : []) {
+    if (typeof n?.name === 'string' && PASSED.has(n.status)) merged.set(n.name, n);
   }
   return [...merged.values()];
 }
