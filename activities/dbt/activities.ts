@@ -150,7 +150,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
           const name = typeof event.data.name === 'string' ? event.data.name : (nodeInfo?.node_name ?? event.msg);
           if (FAILED.has(status) || event.level === 'error') progress.failures.push(name);
           // A model or seed that worked reports its adapter message ("SELECT 100") as its status.
-          else if (event.name === 'LogTestResult' ? PASSED.has(status) : event.name !== 'LogNodeNoOpResult') {
+          else if (event.name === 'LogTestResult' ? PASSED.has(status) : event.name !== 'LogNodeNoOpResult' && status !== 'skipped') {
             passed.push(nodeFromEvent(name, event.name === 'LogTestResult' ? status : 'success', event));
           }
           report();
