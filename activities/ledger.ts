@@ -66,10 +66,29 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
       return { finishedAt: row?.finished_at?.toISOString() ?? null };
     },
 
+    /**
+     * The partition maintenance every daily run does before it looks at the date: the run date's
+     * partition and the days ahead of today exist, and rows that landed in the default partition
+     * (their day had no partition yet) move into their day's partition. Returns the moved days.
+     */
+    async maintainEventPartitions(input: { runDate: string; daysAhead?: number }): Promise<{ day: string; movedRows: number }[]> {
+      return maintainEventPartitions(pool, input.runDate, input.daysAhead);
+    },
+
     /** True when Flink has reported the date complete (realtime.flink_batches has it). */
     async isFlinkComplete(runDate: string): Promise<boolean> {
       const { rows } = await pool.query('SELECT 1 FROM realtime.flink_batches WHERE run_date = $1', [runDate]);
       return rows.length > 0;
     },
   };
+}
+
+/** See the activity of the same name; also run once at worker start. */
+export async function maintainEventPartitions(pool: pg.Pool, runDate: string, daysAhead = 7): Promise<{ day: string; movedRows: number }[]> {
+  await pool.query('SELECT realtime.ensure_ad_events_partition($1::date)', [runDate]);
+  const { rows } = await pool.query<{ day: string; moved_rows: string }>(
+    `SELECT day::text, moved_rows FROM realtime.maintain_ad_events_partitions((now() AT TIME ZONE 'UTC')::date - 1, $1)`,
+    [daysAhead + 1],
+  );
+  return rows.map((r) => ({ day: r.day, movedRows: Number(r.moved_rows) }));
 }

@@ -8,8 +8,11 @@ import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
+import { maintainEventPartitions } from '../activities/ledger';
 import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
+import { signalFlinkGate } from './flink-complete';
+import { listenForFlinkMarkers } from './flink-listener';
 import { createLogger, type Logger } from './logger';
 import type { PipelineMetrics } from './metrics';
 
@@ -114,5 +117,24 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     maxHeartbeatThrottleInterval: '5 seconds',
     defaultHeartbeatThrottleInterval: '5 seconds',
   });
-  return { worker, pool, close: () => pool.end() };
+  // Partitions for the days ahead, before Flink writes them; rows that arrived early move in.
+  await maintainEventPartitions(pool, new Date().toISOString().slice(0, 10))
+    .then((moved) => moved.length && log.info({ moved }, 'moved events out of the default partition into their days'))
+    .catch((err: Error) => log.warn({ err: err.message }, 'event-partition maintenance failed at start-up; the daily runs retry it'));
+  const listener = listenForFlinkMarkers({
+    databaseUrl: deps.databaseUrl,
+    log,
+    onMarker: async (runDate) => {
+      await signalFlinkGate(client, runDate);
+    },
+  });
+  await listener.ready;
+  return {
+    worker,
+    pool,
+    close: async () => {
+      await listener.close();
+      await pool.end();
+    },
+  };
 }

@@ -52,6 +52,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   });
   const setStep = async (step: EtlStep) => {
     progress.step = step;
+    progress.stepSince = new Date().toISOString();
     progress.nodesDone = 0;
     progress.nodesTotal = 0;
     await updateRun({ workflowId: info.workflowId, runId: info.runId, currentStep: step });

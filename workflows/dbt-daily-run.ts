@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
+import { describeProgress } from './describe';
 import { flinkGate } from './flink-gate';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions } from './policies';
 import { runLink, trackProgress } from './progress';
@@ -106,6 +107,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   const steps: DbtStepResult[] = [];
   const setStep = async (step: DbtDailyRunProgress['step']) => {
     progress.step = step;
+    progress.stepSince = new Date().toISOString();
     progress.nodesDone = 0;
     progress.nodesTotal = 0;
     progress.attempt = 0;
@@ -213,11 +215,7 @@ async function notifyEtl(runDate: string, succeeded: boolean): Promise<void> {
 }
 
 function describeStep(p: DbtDailyRunProgress): string {
-  if (p.step === 'waiting-for-flink') return 'waiting for Flink to complete the date';
-  if (p.step === 'dbt-run' || p.step === 'dbt-test') {
-    return `${p.step.replace('-', ' ')}, ${p.nodesDone}/${p.nodesTotal || '?'} nodes done${p.attempt > 1 ? `, attempt ${p.attempt}` : ''}`;
-  }
-  return p.step;
+  return describeProgress(p, Date.now());
 }
 
 function summaryOf(steps: DbtStepResult[]): Record<string, unknown> {

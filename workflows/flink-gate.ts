@@ -2,15 +2,16 @@
 // realtime.flink_batches has the date; otherwise waits for the flinkComplete signal (sub-second
 // reaction, unlike a sensor polling every minute), re-checking the table every few minutes in
 // case a signal was lost, and fails with an alert at the deadline.
-import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE } from '../src/failure-types';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, MAINTENANCE_OPTIONS, PARTITION_MAINTENANCE_PATCH } from './policies';
 import { flinkCompleteSignal, gateStateQuery } from './signals';
 import type { FlinkGateOptions, PipelineName } from './types';
 
 const { isFlinkComplete } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
+const { maintainEventPartitions } = proxyActivities<Activities>(MAINTENANCE_OPTIONS);
 
 export interface FlinkGateInput {
   runDate: string;
@@ -36,6 +37,18 @@ export async function flinkGate(input: FlinkGateInput): Promise<FlinkGateResult>
     else if (typeof payload?.runDate === 'string') log.warn('ignored a flinkComplete signal for another date', { expected: input.runDate, got: payload.runDate });
     else log.warn('ignored a malformed flinkComplete signal: expected { runDate: "YYYY-MM-DD" }', { expected: input.runDate, got: payload });
   });
+  if (patched(PARTITION_MAINTENANCE_PATCH)) {
+    // The date's partition and the days ahead exist, and events that arrived before their day had
+    // a partition are moved into it. A failure here costs nothing but speed: those rows are read
+    // through the default partition meanwhile.
+    try {
+      const moved = await maintainEventPartitions({ runDate: input.runDate });
+      if (moved.length) log.info('moved events out of the default partition into their days', { moved });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('event-partition maintenance failed; carrying on', { error: (err as Error).message });
+    }
+  }
   if (await isFlinkComplete(input.runDate)) {
     state = 'open';
     return { runDate: input.runDate, openedBy: 'table' };

@@ -39,6 +39,8 @@ export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
 
 /** The patch that added publishing after the test step (write-audit-publish). */
 export const PUBLISH_PATCH = 'publish-audited-day';
+/** The Flink gate runs the event-partition maintenance first (added after runs were in flight). */
+export const PARTITION_MAINTENANCE_PATCH = 'event-partition-maintenance';
 
 /**
  * Publishing a tested day: one short transaction; it may wait up to a minute for readers'
@@ -56,6 +58,12 @@ export function publishOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
 export const BOOKKEEPING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
+/** Partition maintenance may move a large default partition; it never fails the gate. */
+export const MAINTENANCE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
 };
 
 /** Alerts never fail a pipeline: the activity reports delivery problems instead of throwing. */

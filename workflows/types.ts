@@ -92,6 +92,8 @@ export interface DbtDailyRunProgress {
   startedAt: string;
   slaDeadline: string;
   slaMissed: boolean;
+  /** When the current step began (ISO); absent from runs started before it was added. */
+  stepSince?: string;
 }
 
 export interface DbtDailyRunResult {

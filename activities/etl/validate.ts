@@ -103,7 +103,36 @@ export async function validateSourceData(pool: pg.Pool, runDate: string, t: Vali
     'events ingested after Flink reported the day complete',
     s.flink_completed_at ? '' : ' — the date has no Flink record, so none can be late',
   );
+  checks.push(await flinkMarkerCheck(pool, runDate, events));
   rate('unknown_campaigns', s.unknown_campaigns, t.unknownCampaignRate, 'events of campaigns missing from the campaigns seed');
   rate('unknown_currencies', s.unknown_currencies, t.unknownCurrencyRate, 'events in a currency without an FX rate');
   return checks;
+}
+
+/**
+ * Does Flink's completion marker agree with the data? A marker the database flagged when it was
+ * written (its count off by more than the tolerance, or an empty day), or one the day's rows have
+ * since drifted from, is a warning: the run goes ahead and the report and alert say so.
+ */
+async function flinkMarkerCheck(pool: pg.Pool, runDate: string, events: number): Promise<ValidationCheck> {
+  const { rows } = await pool.query<{ row_count: string | null; flag: string | null; note: string | null; tolerance: string }>(
+    `SELECT b.row_count, b.flag, b.note, realtime.flink_count_tolerance() AS tolerance
+     FROM (SELECT 1) one LEFT JOIN realtime.flink_batches b ON b.run_date = $1::date`,
+    [runDate],
+  );
+  const r = rows[0]!;
+  const tolerance = Number(r.tolerance);
+  const threshold = `the marker's count within ${pct(tolerance)} of the day's rows`;
+  if (r.row_count === null) {
+    return { name: 'flink_marker', value: 1, threshold, status: 'warn', detail: `Flink has not reported ${runDate} complete (no marker in realtime.flink_batches)` };
+  }
+  const marked = Number(r.row_count);
+  const apart = Math.abs(marked - events) / Math.max(marked, events, 1);
+  const status: CheckStatus = r.flag || apart > tolerance ? 'warn' : 'pass';
+  const detail =
+    status === 'pass'
+      ? `the marker says ${marked.toLocaleString('en-US')} events, the day has ${events.toLocaleString('en-US')}`
+      : `${r.note ? `${r.note}; ` : ''}now the marker says ${marked.toLocaleString('en-US')} events and the day has ${events.toLocaleString('en-US')} (${pct(apart)} apart): ` +
+        `if the marker is wrong, roas flink-complete --date ${runDate} --replace`;
+  return { name: 'flink_marker', value: Math.round(apart * 10_000) / 10_000, threshold, status, detail };
 }

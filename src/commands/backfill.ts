@@ -1,10 +1,29 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backfillProgressQuery, type BackfillDateResult } from '../../workflows/backfill';
+import type { Client } from '@temporalio/client';
 import { backfill } from '../../workflows';
+import { progressQuery, workflowIds } from '../../workflows/signals';
 import { pipelineSettings } from '../client/runs';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { requireEndedDay, type CliContext } from './context';
+
+/** "; waiting for Flink to report …" for the running dates whose run waits at its Flink gate. */
+async function flinkWaits(client: Client, pipeline: string, running: string[]): Promise<string> {
+  const waiting: string[] = [];
+  for (const runDate of running) {
+    const query = (id: string) => client.workflow.getHandle(id).query(progressQuery).catch(() => undefined);
+    let p = await query(pipeline === 'dbt' ? workflowIds.dbtDailyRun(runDate) : workflowIds.dailyEtl(runDate));
+    // The daily ETL waits for the date's dbt run, which may itself wait for Flink.
+    if (p?.step === 'waiting-for-dbt-run') p = await query(workflowIds.dbtDailyRun(runDate));
+    if (p?.step === 'waiting-for-flink') waiting.push(runDate);
+  }
+  if (!waiting.length) return '';
+  const sorted = waiting.sort();
+  const hint =
+    sorted.length === 1 ? `roas flink-complete --date ${sorted[0]}` : `roas flink-complete --from ${sorted[0]} --to ${sorted[sorted.length - 1]}`;
+  return `; waiting for Flink to report ${sorted.join(', ')} complete (if ${sorted.length === 1 ? 'it is' : 'they are'}: ${hint})`;
+}
 
 export function backfillCommand(context: () => CliContext): Command {
   return new Command('backfill')
@@ -56,7 +75,8 @@ export function backfillCommand(context: () => CliContext): Command {
         void done.finally(() => (finished = true)).catch(() => {});
         while (!finished) {
           const p = await handle.query(backfillProgressQuery).catch(() => undefined);
-          const line = p ? `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}` : '';
+          let line = p ? `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}` : '';
+          if (p?.running.length) line += await flinkWaits(client, pipeline, p.running);
           if (line && line !== last) console.log(`  ${line}`);
           last = line;
           await Promise.race([done.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { daysBetween, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
+import { FlinkMarkerRefused, recordFlinkComplete } from '../flink-complete';
 import { DEFECTS, type Defect } from '../generator/events';
 import { loadDay } from '../generator/load';
 import type { CliContext } from './context';
@@ -38,11 +39,16 @@ export function generateEventsCommand(getContext: () => CliContext): Command {
     .addOption(new Option('-s, --seed <number>', 'random seed').default(42).argParser(positiveInt('--seed', 2 ** 31)))
     .option('--defect <names>', `inject defects for tests (comma-separated): ${DEFECTS.join(', ')}`, defectList)
     .option('--append', "add to the day's events instead of replacing them", false)
+    .option(
+      '--complete',
+      "after each day, write its completion marker into realtime.flink_batches as the Flink job does (the worker hears it and starts the day's waiting dbt run)",
+      false,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  roas generate-events --date 2026-11-27 --events 1000000\n  roas generate-events --date 2026-11-01 --to 2026-11-27 --events 200000 --seed 7\n  roas generate-events --date 2026-11-27 --events 20000 --defect duplicates,negative-cost',
+      '\nExamples:\n  roas generate-events --date 2026-11-27 --events 1000000\n  roas generate-events --date 2026-11-01 --to 2026-11-27 --events 200000 --seed 7\n  roas generate-events --date 2026-11-27 --events 20000 --defect duplicates,negative-cost\n  roas generate-events --date 2026-11-25 --to 2026-11-27 --events 100000 --complete',
     )
-    .action(async (opts: { date: string; to?: string; events: number; seed: number; defect?: Defect[]; append: boolean }) => {
+    .action(async (opts: { date: string; to?: string; events: number; seed: number; defect?: Defect[]; append: boolean; complete: boolean }) => {
       const from = parseRunDate(opts.date, '--date');
       const to = opts.to ? parseRunDate(opts.to, '--to') : from;
       if (to < from) throw new UsageError(`--to ${to} is before --date ${from}: give the earlier day first.`);
@@ -58,6 +64,16 @@ export function generateEventsCommand(getContext: () => CliContext): Command {
           total += r.rows;
           seconds += r.seconds;
           console.log(`${date}  ${r.rows.toLocaleString('en-US').padStart(12)} events  ${r.seconds.toFixed(2)}s  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s`);
+          if (opts.complete) {
+            try {
+              const m = await recordFlinkComplete(pool, { runDate: date, rowCount: r.rows, jobId: 'roas-generate-events', allowEmpty: r.rows === 0 });
+              console.log(`            marker: ${m.outcome} (${m.rowCount.toLocaleString('en-US')} events)${m.note ? `; warning: ${m.note}` : ''}`);
+            } catch (err) {
+              if (!(err instanceof FlinkMarkerRefused)) throw err;
+              console.error(`            marker not written: ${err.message}`);
+              process.exitCode = 1;
+            }
+          }
         }
         if (days.length > 1) {
           console.log(`total       ${total.toLocaleString('en-US').padStart(12)} events  ${seconds.toFixed(2)}s  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${days.length} days, ${from}..${to})`);

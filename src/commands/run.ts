@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startDailyEtl, startDbtDailyRun } from '../client/runs';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
+import { describeProgress } from '../../workflows/describe';
 import { progressQuery } from '../../workflows/signals';
 import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
 import { requireEndedDay, type CliContext } from './context';
@@ -63,12 +64,12 @@ async function follow(
   while (!done) {
     const p = await query(progressQuery).catch(() => undefined);
     if (p) {
-      const nodes = p.nodesTotal ? ` ${p.nodesDone}/${p.nodesTotal} nodes` : '';
-      const attempt = p.attempt > 1 ? ` (attempt ${p.attempt})` : '';
+      // Compared without the clock, so a waiting run prints once, not every second.
+      const key = `${p.step}|${p.nodesDone}/${p.nodesTotal}|${p.attempt}|${p.failures.join(',')}|${p.slaMissed}`;
       const failures = p.failures.length ? `, failures: ${p.failures.join(', ')}` : '';
-      const line = `${p.step}${nodes}${attempt}${failures}${p.slaMissed ? ', SLA missed' : ''}`;
-      if (line !== last) console.log(`  [${((Date.now() - startedMs) / 1000).toFixed(0).padStart(4)}s] ${line}`);
-      last = line;
+      const line = `${describeProgress(p, Date.now())}${failures}${p.slaMissed ? ', SLA missed' : ''}`;
+      if (key !== last) console.log(`  [${((Date.now() - startedMs) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+      last = key;
     }
     await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
   }

@@ -2,8 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { describeProgress } from '../../workflows/describe';
 import { progressQuery, workflowIds } from '../../workflows/signals';
 import { parseRunDate } from '../dates';
+import { describeFlinkDay } from '../flink-complete';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
 
@@ -43,11 +45,8 @@ export function statusCommand(context: () => CliContext): Command {
            FROM orchestrator.pipeline_runs WHERE run_date = $1 ORDER BY pipeline, started_at`,
           [runDate],
         );
-        const flink = await pool.query<{ completed_at: Date; row_count: string }>('SELECT completed_at, row_count FROM realtime.flink_batches WHERE run_date = $1', [runDate]);
         console.log(`${runDate}`);
-        console.log(
-          `  flink: ${flink.rows[0] ? `complete at ${flink.rows[0].completed_at.toISOString()} (${Number(flink.rows[0].row_count).toLocaleString('en-US')} events)` : 'not reported complete yet'}`,
-        );
+        for (const line of await describeFlinkDay(pool, runDate)) console.log(`  ${line}`);
         if (!rows.length) console.log('  no runs yet: start one with roas run dbt --date ' + runDate);
         for (const r of rows) {
           console.log(
@@ -73,7 +72,7 @@ export function statusCommand(context: () => CliContext): Command {
             if (d.status.name !== 'RUNNING') continue;
             const p = await handle.query(progressQuery);
             console.log(
-              `  live ${id}: ${p.step}${p.nodesTotal ? `, ${p.nodesDone}/${p.nodesTotal} nodes` : ''}${p.attempt > 1 ? `, attempt ${p.attempt}` : ''}${p.failures.length ? `, failures: ${p.failures.join(', ')}` : ''}${p.slaMissed ? ', SLA missed' : ''}`,
+              `  live ${id}: ${describeProgress(p, Date.now())}${p.failures.length ? `, failures: ${p.failures.join(', ')}` : ''}${p.slaMissed ? ', SLA missed' : ''}`,
             );
           } catch (err) {
             if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -79,6 +79,7 @@ describe('daily ETL on the real stack', () => {
       'duplicate_event_ids:pass',
       'invalid_fields:pass',
       'late_events:pass',
+      'flink_marker:pass',
       'unknown_campaigns:pass',
       'unknown_currencies:pass',
     ]);
@@ -234,8 +235,27 @@ describe('daily ETL on the real stack', () => {
       expect((await statusOf('2026-06-16', 'unknown_currencies', { ...DEFAULT_THRESHOLDS, unknownCurrencyRate: { warn: 0, fail: 0.0001 } })).status).toBe('fail');
     });
 
+    it('flink_marker: a marker whose count disagrees with the day warns, and says how to correct it', async () => {
+      await loadDay(db.pool, { date: '2026-06-18', events: 20_000, seed: 3 });
+      expect((await statusOf('2026-06-18', 'flink_marker')).detail).toContain('not reported 2026-06-18 complete');
+      const record = await recordFlinkComplete(db.pool, { runDate: '2026-06-18', rowCount: 15_000, jobId: 'flink-short' });
+      expect(record).toMatchObject({ outcome: 'recorded', flag: 'count_mismatch', eventsInTable: 20_000 });
+      const check = await statusOf('2026-06-18', 'flink_marker');
+      expect(check.status).toBe('warn');
+      expect(check.detail).toContain('roas flink-complete --date 2026-06-18 --replace');
+      // Corrected: the check passes; both records stay in the history.
+      expect(await recordFlinkComplete(db.pool, { runDate: '2026-06-18', replace: true })).toMatchObject({ outcome: 'replaced', rowCount: 20_000, flag: null });
+      expect((await statusOf('2026-06-18', 'flink_marker')).status).toBe('pass');
+      const { rows } = await db.pool.query("SELECT action, row_count::int AS n FROM realtime.flink_batch_history WHERE run_date = '2026-06-18' ORDER BY id");
+      expect(rows).toEqual([
+        { action: 'recorded', n: 15_000 },
+        { action: 'replaced', n: 20_000 },
+      ]);
+    });
+
     it('a clean day passes every check', async () => {
       await loadDay(db.pool, { date: '2026-06-17', events: 20_000, seed: 2 });
+      await recordFlinkComplete(db.pool, { runDate: '2026-06-17' });
       const checks = await validateSourceData(db.pool, '2026-06-17', DEFAULT_THRESHOLDS);
       expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
     });
