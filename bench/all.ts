@@ -104,6 +104,7 @@ runIfMain(import.meta.url, async () => {
         `SQL floor ${(r.floorMs / 1000).toFixed(2)} s → ${r.ratioRunToFloor.toFixed(1)}× (build step ${r.ratioBuildToFloor.toFixed(1)}×)`,
       ]),
       [`dbt run, ${history.history.days} days of history vs 1`, `${history.history.wallSeconds.toFixed(2)} s vs ${history.oneDayOfHistory.wallSeconds.toFixed(2)} s`, `ratio ${history.ratio.toFixed(2)} wall, ${history.modelRatio.toFixed(2)} models (1.00 = flat)`],
+      ['Flink marker row → dbt process start', `p50 ${latency.markerToDbtSpawnMs.p50} ms, p95 ${latency.markerToDbtSpawnMs.p95} ms`, '< 1 s; Airflow sensor: 60 s poke'],
       ['flink-complete → dbt process start', `p50 ${latency.hookToDbtSpawnMs.p50} ms, p95 ${latency.hookToDbtSpawnMs.p95} ms`, '< 1 s; Airflow sensor: 60 s poke'],
       ...backfills.map((b): [string, string, string] => [
         `${b.days}-day backfill, concurrency ${b.concurrency}`,

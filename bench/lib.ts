@@ -1,6 +1,8 @@
 // What every benchmark needs: the project's PostgreSQL (started if needed), a fresh migrated
 // database of its own, the venv's tools; a Temporal stack with the project's worker; and a place
 // for the JSON results.
+import { signalFlinkGate } from '../src/flink-complete';
+import { listenForFlinkMarkers } from '../src/flink-listener';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,7 +142,16 @@ export async function benchStack(label: string): Promise<BenchStack> {
     taskQueue,
     spawns,
     // A Temporal worker runs once: each measurement gets a new one on the same task queue.
-    withWorker: async (body) => (await Worker.create({ connection: native, taskQueue, workflowBundle, activities })).runUntil(body()),
+    // As the worker does, it listens for Flink's marker rows and opens the date's gate.
+    withWorker: async (body) => {
+      const listener = listenForFlinkMarkers({ databaseUrl: url, log, onMarker: async (runDate) => void (await signalFlinkGate(client, runDate)) });
+      await listener.ready;
+      try {
+        return await (await Worker.create({ connection: native, taskQueue, workflowBundle, activities })).runUntil(body());
+      } finally {
+        await listener.close();
+      }
+    },
     close: async () => {
       await native.close();
       await connection.close();
