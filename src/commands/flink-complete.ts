@@ -1,8 +1,18 @@
+import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { daysBetween, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
-import { FlinkMarkerRefused, recordFlinkComplete, signalFlinkGate, type FlinkCompleteRecord } from '../flink-complete';
+import type { FlinkCompleteRecord } from '../flink-complete';
+import { workflowIds } from '../../workflows/signals';
 import type { CliContext } from './context';
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch {
+    return false;
+  }
+}
 
 const MAX_DAYS = 400;
 
@@ -20,7 +30,7 @@ function describe(r: FlinkCompleteRecord): string {
   }
 }
 
-export function flinkCompleteCommand(context: () => CliContext): Command {
+export function flinkCompleteCommand(context: () => Promise<CliContext>): Command {
   return new Command('flink-complete')
     .description(
       'Record that Flink has written every event of a UTC day (or of each day of a range), as the Flink job does with its marker row ' +
@@ -68,7 +78,8 @@ export function flinkCompleteCommand(context: () => CliContext): Command {
         if (opts.watermark !== undefined && Number.isNaN(Date.parse(opts.watermark))) {
           throw new UsageError(`--watermark "${opts.watermark}" is not a timestamp: write it as ISO 8601, e.g. 2026-11-28T00:00:00Z`);
         }
-        const ctx = context();
+        const ctx = await context();
+        const { FlinkMarkerRefused, recordFlinkComplete, signalFlinkGate } = await import('../flink-complete');
         try {
           const pool = await ctx.pool();
           const recorded: string[] = [];
@@ -96,8 +107,14 @@ export function flinkCompleteCommand(context: () => CliContext): Command {
             try {
               const client = await ctx.temporal();
               for (const runDate of recorded) {
-                const signalled = await signalFlinkGate(client, runDate);
-                console.log(signalled ? `signalled: the dbt run waiting for ${runDate} starts now` : `no run is waiting for ${runDate}; a run that starts will see the record`);
+                if (await signalFlinkGate(client, runDate)) {
+                  console.log(`signalled: the dbt run waiting for ${runDate} starts now`);
+                } else if (await isRunning(client, workflowIds.dbtDailyRun(runDate))) {
+                  // The worker heard the row (LISTEN/NOTIFY) and opened the gate before this signal.
+                  console.log(`the dbt run of ${runDate} is under way: its gate opened on the record`);
+                } else {
+                  console.log(`no run is waiting for ${runDate}; a run that starts will see the record`);
+                }
               }
             } catch (err) {
               // The record is the durable half: the worker hears it, and a waiting gate re-checks the table.
