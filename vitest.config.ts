@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -8,6 +8,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-runtime.ts'],
     include: ['test/**/*.test.ts'],
+    // The Flink tier runs on its own: npm run test:flink.
+    exclude: [...configDefaults.exclude, 'test/flink/**'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Two cores: dbt and the servers need the rest.

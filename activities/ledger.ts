@@ -75,10 +75,14 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
       return maintainEventPartitions(pool, input.runDate, input.daysAhead);
     },
 
-    /** True when Flink has reported the date complete (realtime.flink_batches has it). */
+    /**
+     * True when Flink has reported the date complete (realtime.flink_batches has it) and the
+     * day's rows have caught up with the marker's count (a streaming job's marker can arrive a
+     * moment before its last events); a marker whose rows stay short opens the gate anyway
+     * after a grace period, and the daily checks warn about it.
+     */
     async isFlinkComplete(runDate: string): Promise<boolean> {
-      const { rows } = await pool.query('SELECT 1 FROM realtime.flink_batches WHERE run_date = $1', [runDate]);
-      return rows.length > 0;
+      return (await flinkMarkerState(pool, runDate)) === 'ready';
     },
   };
 }
@@ -91,4 +95,23 @@ export async function maintainEventPartitions(pool: pg.Pool, runDate: string, da
     [daysAhead + 1],
   );
   return rows.map((r) => ({ day: r.day, movedRows: Number(r.moved_rows) }));
+}
+
+/** How long a marker may wait for its day's rows before the gate opens regardless. */
+export const MARKER_GRACE_SECONDS = 120;
+
+/**
+ * The date's marker: missing; present but the day still has fewer rows than it counts, within
+ * the grace period after it was written (rows in flight); or ready.
+ */
+export async function flinkMarkerState(pool: pg.Pool, runDate: string): Promise<'missing' | 'rows-in-flight' | 'ready'> {
+  const { rows } = await pool.query<{ ready: boolean }>(
+    `SELECT b.row_count <= (SELECT count(*) FROM realtime.ad_events
+                            WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC')
+            OR b.completed_at < now() - make_interval(secs => $2) AS ready
+     FROM realtime.flink_batches b WHERE b.run_date = $1::date`,
+    [runDate, MARKER_GRACE_SECONDS],
+  );
+  if (!rows.length) return 'missing';
+  return rows[0]!.ready ? 'ready' : 'rows-in-flight';
 }

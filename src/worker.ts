@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
-import { maintainEventPartitions } from '../activities/ledger';
+import { flinkMarkerState, maintainEventPartitions } from '../activities/ledger';
 import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
 import { signalFlinkGate } from './flink-complete';
@@ -125,6 +125,12 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     databaseUrl: deps.databaseUrl,
     log,
     onMarker: async (runDate) => {
+      // The marker can overtake the day's last events (Flink flushes its two sinks on its own):
+      // open the gate once the rows have caught up with the marker's count, or after the grace.
+      for (let waited = 0; (await flinkMarkerState(pool, runDate)) === 'rows-in-flight'; waited += 250) {
+        if (waited === 2_000) log.info({ runDate }, 'Flink marker recorded; waiting for the rows it counts to arrive');
+        await new Promise((r) => setTimeout(r, 250));
+      }
       await signalFlinkGate(client, runDate);
     },
   });
