@@ -19,6 +19,7 @@ import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
 import { testConfig } from '../helpers/config';
 import { loadSeedsDirectly, useTestDatabase } from '../helpers/db';
 import { dbtFor } from '../helpers/dbt';
+import { keepHistory } from '../helpers/histories';
 import { withRealWorker } from '../helpers/real-worker';
 import { startFakeSlack } from '../helpers/slack';
 import { connectDevServer, uniqueTaskQueue } from '../helpers/temporal';
@@ -66,6 +67,7 @@ describe('daily ETL on the real stack', () => {
       await run.result();
       return etl.result();
     });
+    await keepHistory(temporal.client, workflowIds.dailyEtl(RUN_DATE), 'daily-etl-waited-for-dbt-then-succeeded');
   });
   afterAll(async () => {
     await temporal?.close();

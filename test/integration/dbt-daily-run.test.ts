@@ -10,6 +10,8 @@ import type { Config } from '../../src/config';
 import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { createPipelineMetrics } from '../../src/metrics';
+import { workflowIds } from '../../workflows/signals';
+import { keepHistory } from '../helpers/histories';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -73,6 +75,7 @@ describe('dbtDailyRun on the real stack', () => {
     const ledger = await db.pool.query('SELECT status, attempts, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(ledger.rows).toEqual([{ status: 'succeeded', attempts: 1, sla_met: true }]);
     expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
+    await keepHistory(temporal.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-succeeded');
 
     // The worker's /metrics exposes what happened.
     const text = await metrics.registry.metrics();
@@ -124,6 +127,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(await activeQueries()).toBe(0);
     const ledger = await db.pool.query('SELECT status FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(ledger.rows).toEqual([{ status: 'cancelled' }]);
+    await keepHistory(temporal.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-cancelled');
     expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toHaveLength(0);
   });
 });

@@ -12,6 +12,8 @@ import type { Config } from '../../src/config';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { backfill } from '../../workflows';
+import { workflowIds } from '../../workflows/signals';
+import { keepHistory } from '../helpers/histories';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -73,6 +75,11 @@ describe('schedules and backfill on the dev server', () => {
       await eventually('the scheduled run of 2026-05-01 to succeed', async () => (await ledger(runDate)).some((r) => r.status === 'succeeded'), 120_000);
     });
     expect(await ledger(runDate)).toEqual([{ status: 'succeeded', trigger: 'schedule' }]);
+    if (process.env.ROAS_RECORD_HISTORIES === '1') {
+      for await (const w of temporal.client.workflow.list({ query: `WorkflowType = 'scheduledDbtDailyRun' AND WorkflowId STARTS_WITH 'scheduled-${idPrefix}'` })) {
+        await keepHistory(temporal.client, w.workflowId, 'scheduled-dbt-daily-run-launcher');
+      }
+    }
   });
 
   it('a 3-day backfill started twice at once processes each date exactly once', async () => {
@@ -97,5 +104,7 @@ describe('schedules and backfill on the dev server', () => {
       expect(statuses.every((s) => s !== 'failed'), runDate).toBe(true);
       expect(await ledger(runDate)).toEqual([{ status: 'succeeded', trigger: 'backfill' }]);
     }
+    await keepHistory(temporal.client, `${taskQueue}-backfill-1`, 'backfill-dbt-3-days');
+    await keepHistory(temporal.client, workflowIds.dbtDailyRun(dates[0]!), 'dbt-daily-run-succeeded-from-backfill');
   });
 });

@@ -11,6 +11,7 @@ import { flinkCompleteSignal, gateStateQuery, progressQuery, workflowIds } from 
 import type { DbtDailyRunInput } from '../../workflows/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
+import { keepHistory } from '../helpers/histories';
 import { eventually, gateWaiting } from '../helpers/temporal';
 
 const MINUTE = 60_000;
@@ -102,6 +103,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
       'stg_ad_events:success',
     ]);
     expect(messagesAbout(runDate)).toHaveLength(0);
+    await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-retried-then-succeeded');
   });
 
   it('does not retry a compilation error and alerts once', async () => {
@@ -142,6 +144,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(text).toContain('DbtTestFailure, not retried');
     expect(text).toContain('stg_ad_events_amounts_not_negative [fail] (37 failing rows)');
     expect(text).not.toContain('fct_daily_metrics_spend_spike [warn]');
+    await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-failed-test');
   });
 
   it('reports warn-severity tests without failing the run', async () => {
@@ -178,6 +181,8 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect((await alertsFor(runDate)).map((a) => a.kind)).toEqual(['sla_miss']);
     const { rows } = await db.pool.query('SELECT status, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
     expect(rows).toEqual([{ status: 'succeeded', sla_met: false }]);
+    await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-sla-missed');
+    await keepHistory(env.client, workflowIds.flinkGate(runDate), 'flink-gate-opened-by-recheck');
   });
 
   it('fails at the Flink gate deadline with one alert that says what to do', async () => {
@@ -193,6 +198,8 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(alerts.map((a) => a.kind)).toEqual(['flink_gate_deadline']);
     expect(alerts[0]!.text).toContain(`roas flink-complete --date ${runDate}`);
     expect(messagesAbout(runDate)).toHaveLength(1);
+    await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-flink-gate-deadline');
+    await keepHistory(env.client, workflowIds.flinkGate(runDate), 'flink-gate-deadline');
   });
 
   it('opens the gate at once when Flink completed the date before the run started', async () => {
@@ -223,6 +230,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     });
     expect(result.r.status).toBe('succeeded');
     expect(result.gate).toMatchObject({ openedBy: 'signal' });
+    await keepHistory(env.client, workflowIds.flinkGate(runDate), 'flink-gate-opened-by-signal');
   });
 
   it('ignores malformed and wrong-date flinkComplete signals, and a signal after completion is harmless', async () => {
@@ -260,6 +268,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(result.second.status).toBe('skipped');
     expect(result.second.reason).toContain('already succeeded');
     expect(result.forced.status).toBe('succeeded');
+    await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-forced-after-skip');
     expect(dbt.invocations).toHaveLength(4);
   });
 

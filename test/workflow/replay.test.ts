@@ -1,0 +1,39 @@
+// Every recorded workflow history (test/fixtures/histories, recorded from the integration and
+// workflow tests) replays against the current workflow code. A change that would break runs
+// in flight — an activity call reordered, added or removed without patched() — fails here
+// with the workflow's name and the event where the code and the history part ways.
+// Refresh the fixtures: see test/helpers/histories.ts.
+import { readdirSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { HISTORIES_DIR, loadHistory } from '../helpers/histories';
+import { workflowBundle } from '../helpers/temporal';
+
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+describe('recorded histories replay against the current workflow code', () => {
+  it('has histories of every kind of run', () => {
+    const names = files.map((f) => f.replace(/\.json$/, ''));
+    for (const kind of [
+      'dbt-daily-run-succeeded',
+      'dbt-daily-run-retried-then-succeeded',
+      'dbt-daily-run-failed-test',
+      'dbt-daily-run-cancelled',
+      'dbt-daily-run-sla-missed',
+      'dbt-daily-run-flink-gate-deadline',
+      'backfill-dbt-3-days',
+      'scheduled-dbt-daily-run-launcher',
+      'daily-etl-waited-for-dbt-then-succeeded',
+    ]) {
+      // A kind may be recorded from several versions of the code: v1-<kind> from before the single dbt build.
+      expect(names.filter((n) => n === kind || n.endsWith(`-${kind}`)), kind).not.toEqual([]);
+    }
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = loadHistory(file);
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: file }, history, file.replace(/\.json$/, ''));
+  });
+});
