@@ -22,7 +22,10 @@ COPY activities ./activities
 COPY scripts ./scripts
 COPY migrations ./migrations
 COPY dbt ./dbt
+# The worker bundle, and the `roas` CLI bundle (dist/roas.mjs) so `./bin/roas` starts in plain node:
+# /app/dist is not writable by the runtime user, so bin/roas uses it as built here.
 RUN npm run build \
+ && npm run build:cli \
  && .venv/bin/dbt parse --project-dir dbt --profiles-dir dbt --vars '{run_date: 2026-01-01}' --target-path /tmp/dbt-parse \
  && rm -rf /tmp/dbt-parse dbt/logs
 

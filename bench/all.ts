@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger';
 import { startPostgres } from '../src/stack/postgres';
 import { ensureVenv } from '../src/stack/venv';
 import { measureBackfill, printBackfill } from './backfill';
+import { measureCliStartup, printCliStartup } from './cli-startup';
 import { measureDailyRuns, printDailyRuns } from './daily-run';
 import { measureHistory, printHistory } from './dbt-history';
 import { measureFlinkLatency, printFlinkLatency } from './flink-latency';
@@ -27,6 +28,7 @@ interface Plan {
   backfillDays: number;
   backfillEvents: number;
   rssEvents: number;
+  cliRuns: number;
 }
 
 const FULL: Plan = {
@@ -39,6 +41,7 @@ const FULL: Plan = {
   backfillDays: 7,
   backfillEvents: 1_000_000,
   rssEvents: 1_000_000,
+  cliRuns: 20,
 };
 
 const QUICK: Plan = {
@@ -51,6 +54,7 @@ const QUICK: Plan = {
   backfillDays: 3,
   backfillEvents: 20_000,
   rssEvents: 100_000,
+  cliRuns: 5,
 };
 
 async function machine() {
@@ -88,6 +92,7 @@ runIfMain(import.meta.url, async () => {
     }
     const history = await measureHistory({ events: plan.historyEvents, days: plan.historyDays });
     const rss = await measureWorkerRss({ events: plan.rssEvents });
+    const cli = measureCliStartup({ runs: plan.cliRuns });
 
     printGenerator(generator);
     printDailyRuns(dailyRuns);
@@ -95,6 +100,7 @@ runIfMain(import.meta.url, async () => {
     printFlinkLatency(latency);
     printBackfill(backfills);
     printWorkerRss(rss);
+    printCliStartup(cli);
 
     const summary: [string, string, string][] = [
       ['generator throughput (generate + COPY)', `${Math.round(generator.medianWithCopy).toLocaleString('en-US')} events/s`, '≥ 200,000 events/s'],
@@ -112,6 +118,11 @@ runIfMain(import.meta.url, async () => {
         `${(b.perDayMs / 1000).toFixed(1)} s per day`,
       ]),
       ['worker peak RSS during a daily run', `${rss.peakWorkerMiB.toFixed(0)} MiB (idle ${rss.idleMiB.toFixed(0)} MiB)`, '256 MiB reserved, 512 MiB limit'],
+      [
+        'roas --help (bin/roas: check + bundle)',
+        `median ${Math.round(cli.help.medianMs)} ms, p95 ${Math.round(cli.help.p95Ms)} ms`,
+        `≤ 400 ms; tsx src/cli.ts (no bundle): median ${Math.round(cli.beforeHelp.medianMs)} ms`,
+      ],
     ];
     const w0 = Math.max(...summary.map((r) => r[0].length));
     const w1 = Math.max(...summary.map((r) => r[1].length));
@@ -128,6 +139,7 @@ runIfMain(import.meta.url, async () => {
       latency,
       backfills,
       workerRss: rss,
+      cliStartup: cli,
     });
     console.log(`\nwritten: bench/results/${quick ? 'bench-quick.json' : 'bench.json'}`);
   } finally {

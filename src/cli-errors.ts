@@ -1,6 +1,5 @@
-import { BootstrapError, ConfigError, UsageError } from './errors';
-import { RunAlreadyInProgressError } from './client/runs';
-import { MigrationError } from './db/migrate';
+// Only the small error classes: every entry point loads this, the CLI before any heavy package.
+import { BootstrapError, ConfigError, MigrationError, RunAlreadyInProgressError, UsageError } from './errors';
 
 /**
  * Ends a command-line entry point on an error: the known kinds print their message alone

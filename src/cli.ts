@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `roas`: the operator's command line.
+// `roas`: the operator's command line. bin/roas runs it bundled (dist/roas.mjs, see
+// scripts/build-cli.ts). Defining the commands is cheap: each loads the packages it needs
+// (the Temporal client, pg, the activities …) when it runs, so `--help` and usage errors load none.
 import { Command, CommanderError } from 'commander';
 import { exitOnError } from './cli-errors';
 import { createCliContext, type CliContext } from './commands/context';
@@ -11,7 +13,7 @@ import { schedulesCommand } from './commands/schedules';
 import { logsCommand, runsCommand, statusCommand } from './commands/status';
 import { testStepCommand, validateCommand } from './commands/validate';
 
-let context: CliContext | undefined;
+let context: Promise<CliContext> | undefined;
 const getContext = () => (context ??= createCliContext());
 
 const program = new Command('roas')

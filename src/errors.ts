@@ -15,3 +15,13 @@ export class BootstrapError extends Error {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A migration failed or an applied one was edited since (thrown by src/db/migrate.ts). */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** The date's run is already going (thrown by src/client/runs.ts). */
+export class RunAlreadyInProgressError extends Error {
+  override name = 'RunAlreadyInProgressError';
+}

@@ -52,6 +52,8 @@ export default async function setup(project: TestProject) {
     `--outfile=${WORKER_BUILD_PATH}`,
     '--log-level=warning',
   ], { cwd: PROJECT_ROOT });
+  // The `roas` bundle, built once here rather than by the first tests that spawn bin/roas at once.
+  await execa(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/build-cli.ts'], { cwd: PROJECT_ROOT });
 
   project.provide('temporalAddress', `127.0.0.1:${port}`);
   project.provide('databaseUrl', postgres.url);

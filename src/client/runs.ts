@@ -5,10 +5,10 @@ import type { Config } from '../config';
 import { dailyEtl, dbtDailyRun } from '../../workflows';
 import { workflowIds } from '../../workflows/signals';
 import type { DailyEtlInput, DbtDailyRunInput } from '../../workflows/types';
+import { RunAlreadyInProgressError } from '../errors';
 
-export class RunAlreadyInProgressError extends Error {
-  override name = 'RunAlreadyInProgressError';
-}
+// Defined with the other small errors so the CLI's error handler can name it without loading the Temporal client.
+export { RunAlreadyInProgressError };
 
 /** What every run takes from the project's configuration: retries and where its Web UI page is. */
 export function pipelineSettings(config: Config): Pick<DbtDailyRunInput, 'retry' | 'webUiUrl' | 'namespace'> {

@@ -1,15 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { backfillProgressQuery, type BackfillDateResult } from '../../workflows/backfill';
+import type { BackfillDateResult } from '../../workflows/backfill';
 import type { Client } from '@temporalio/client';
-import { backfill } from '../../workflows';
-import { progressQuery, workflowIds } from '../../workflows/signals';
-import { pipelineSettings } from '../client/runs';
+import type * as Signals from '../../workflows/signals';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { requireEndedDay, type CliContext } from './context';
 
 /** "; waiting for Flink to report …" for the running dates whose run waits at its Flink gate. */
-async function flinkWaits(client: Client, pipeline: string, running: string[]): Promise<string> {
+async function flinkWaits(client: Client, { progressQuery, workflowIds }: typeof Signals, pipeline: string, running: string[]): Promise<string> {
   const waiting: string[] = [];
   for (const runDate of running) {
     const query = (id: string) => client.workflow.getHandle(id).query(progressQuery).catch(() => undefined);
@@ -25,7 +23,7 @@ async function flinkWaits(client: Client, pipeline: string, running: string[]): 
   return `; waiting for Flink to report ${sorted.join(', ')} complete (if ${sorted.length === 1 ? 'it is' : 'they are'}: ${hint})`;
 }
 
-export function backfillCommand(context: () => CliContext): Command {
+export function backfillCommand(context: () => Promise<CliContext>): Command {
   return new Command('backfill')
     .description(
       'Run a pipeline for every date of a range, in date order, a few at a time. Dates that already succeeded are skipped ' +
@@ -49,7 +47,13 @@ export function backfillCommand(context: () => CliContext): Command {
       const from = requireEndedDay(parseRunDate(opts.from, '--from'));
       const to = requireEndedDay(parseRunDate(opts.to, '--to'));
       if (to < from) throw new UsageError(`--to ${to} is before --from ${from}: give the earlier date first`);
-      const ctx = context();
+      const ctx = await context();
+      const [{ backfillProgressQuery }, { backfill }, { pipelineSettings }, signals] = await Promise.all([
+        import('../../workflows/backfill'),
+        import('../../workflows'),
+        import('../client/runs'),
+        import('../../workflows/signals'),
+      ]);
       try {
         const client = await ctx.temporal();
         const workflowId = `backfill-${pipeline}-${from}-${to}-${Date.now().toString(36)}`;
@@ -76,7 +80,7 @@ export function backfillCommand(context: () => CliContext): Command {
         while (!finished) {
           const p = await handle.query(backfillProgressQuery).catch(() => undefined);
           let line = p ? `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}` : '';
-          if (p?.running.length) line += await flinkWaits(client, pipeline, p.running);
+          if (p?.running.length) line += await flinkWaits(client, signals, pipeline, p.running);
           if (line && line !== last) console.log(`  ${line}`);
           last = line;
           await Promise.race([done.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);

@@ -1,12 +1,13 @@
 // What CLI commands share: the configuration, and connections made on first use, each failing
-// with a message that says how to fix it.
-import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
-import { loadConfig, type Config } from '../config';
+// with a message that says how to fix it. Everything heavy (the configuration schema, the
+// logger, the Temporal client, pg) is imported when a command first asks for it, so `--help`
+// and usage errors load none of it.
+import type { Client, Connection } from '@temporalio/client';
+import type pg from 'pg';
+import type { Config } from '../config';
 import { addDays } from '../dates';
 import { BootstrapError, UsageError } from '../errors';
-import { createLogger, type Logger } from '../logger';
-import { resolveDatabaseUrl } from '../stack/postgres';
+import type { Logger } from '../logger';
 
 export interface CliContext {
   config: Config;
@@ -20,7 +21,8 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
 }
 
-export function createCliContext(): CliContext {
+export async function createCliContext(): Promise<CliContext> {
+  const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config'), import('../logger')]);
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'roas');
   let connection: Connection | undefined;
@@ -29,6 +31,7 @@ export function createCliContext(): CliContext {
     config,
     log,
     async temporal() {
+      const { Client, Connection } = await import('@temporalio/client');
       if (!connection) {
         const address = temporalAddress(config);
         try {
@@ -45,6 +48,7 @@ export function createCliContext(): CliContext {
     },
     async pool() {
       if (!pool) {
+        const [{ default: pg }, { resolveDatabaseUrl }] = await Promise.all([import('pg'), import('../stack/postgres')]);
         pool = new pg.Pool({ connectionString: await resolveDatabaseUrl(config, log), max: 2, application_name: 'roas-cli' });
         try {
           await pool.query('SELECT 1');

@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { daysBetween, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import type { FlinkCompleteRecord } from '../flink-complete';
-import { workflowIds } from '../../workflows/signals';
 import type { CliContext } from './context';
 
 async function isRunning(client: Client, workflowId: string): Promise<boolean> {
@@ -80,6 +79,7 @@ export function flinkCompleteCommand(context: () => Promise<CliContext>): Comman
         }
         const ctx = await context();
         const { FlinkMarkerRefused, recordFlinkComplete, signalFlinkGate } = await import('../flink-complete');
+        const { workflowIds } = await import('../../workflows/signals');
         try {
           const pool = await ctx.pool();
           const recorded: string[] = [];

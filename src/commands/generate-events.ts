@@ -1,9 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { daysBetween, parseRunDate } from '../dates';
 import { UsageError } from '../errors';
-import { FlinkMarkerRefused, recordFlinkComplete } from '../flink-complete';
-import { DEFECTS, type Defect } from '../generator/events';
-import { loadDay } from '../generator/load';
+import { DEFECTS, type Defect } from '../generator/defects';
 import type { CliContext } from './context';
 
 const MAX_EVENTS_PER_DAY = 50_000_000;
@@ -27,7 +25,7 @@ function defectList(value: string, previous: Defect[] = []): Defect[] {
   return previous;
 }
 
-export function generateEventsCommand(getContext: () => CliContext): Command {
+export function generateEventsCommand(getContext: () => Promise<CliContext>): Command {
   return new Command('generate-events')
     .description(
       'The Flink stand-in: write realistic ad events into realtime.ad_events for a UTC day or a range of days. ' +
@@ -54,7 +52,8 @@ export function generateEventsCommand(getContext: () => CliContext): Command {
       if (to < from) throw new UsageError(`--to ${to} is before --date ${from}: give the earlier day first.`);
       const days = daysBetween(from, to);
       if (days.length > MAX_DAYS) throw new UsageError(`the range has ${days.length} days; at most ${MAX_DAYS} at once.`);
-      const ctx = getContext();
+      const ctx = await getContext();
+      const [{ FlinkMarkerRefused, recordFlinkComplete }, { loadDay }] = await Promise.all([import('../flink-complete'), import('../generator/load')]);
       const pool = await ctx.pool();
       try {
         let total = 0;

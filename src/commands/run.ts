@@ -1,16 +1,13 @@
 import { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
-import { startDailyEtl, startDbtDailyRun } from '../client/runs';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { describeProgress } from '../../workflows/describe';
-import { progressQuery } from '../../workflows/signals';
 import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
 import { requireEndedDay, type CliContext } from './context';
 
 const PIPELINES = ['dbt', 'etl'] as const;
 
-export function runCommand(context: () => CliContext): Command {
+export function runCommand(context: () => Promise<CliContext>): Command {
   return new Command('run')
     .description('Start a pipeline for one date now (a manual trigger). The same date never runs twice at once.')
     .argument('<pipeline>', 'dbt (the 00:00 UTC dbt run + test) or etl (the 06:00 UTC daily ETL and report)')
@@ -23,7 +20,12 @@ export function runCommand(context: () => CliContext): Command {
         throw new UsageError(`unknown pipeline "${pipeline}": choose one of ${PIPELINES.join(', ')}`);
       }
       const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
-      const ctx = context();
+      const ctx = await context();
+      const [{ WorkflowFailedError }, { startDailyEtl, startDbtDailyRun }, { progressQuery }] = await Promise.all([
+        import('@temporalio/client'),
+        import('../client/runs'),
+        import('../../workflows/signals'),
+      ]);
       try {
         const client = await ctx.temporal();
         const handle =
@@ -33,7 +35,7 @@ export function runCommand(context: () => CliContext): Command {
         const link = `${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${handle.workflowId}`;
         console.log(`started ${handle.workflowId}\n  ${link}`);
         if (!opts.wait) return;
-        const result = await follow(handle.query.bind(handle), handle.result(), Date.now());
+        const result = await follow(() => handle.query(progressQuery), handle.result(), Date.now());
         if ('checks' in result) printEtlResult(result);
         else printResult(result);
       } catch (err) {
@@ -52,7 +54,7 @@ export function runCommand(context: () => CliContext): Command {
 
 /** Prints a line whenever the run's progress changes, until it ends. */
 async function follow(
-  query: (q: typeof progressQuery) => Promise<DbtDailyRunProgress>,
+  progress: () => Promise<DbtDailyRunProgress>,
   result: Promise<DbtDailyRunResult | DailyEtlResult>,
   startedMs: number,
 ): Promise<DbtDailyRunResult | DailyEtlResult> {
@@ -62,7 +64,7 @@ async function follow(
     done = true;
   });
   while (!done) {
-    const p = await query(progressQuery).catch(() => undefined);
+    const p = await progress().catch(() => undefined);
     if (p) {
       // Compared without the clock, so a waiting run prints once, not every second.
       const key = `${p.step}|${p.nodesDone}/${p.nodesTotal}|${p.attempt}|${p.failures.join(',')}|${p.slaMissed}`;

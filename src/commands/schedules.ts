@@ -1,21 +1,31 @@
 import { Command } from 'commander';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { applySchedules, findSchedule, SCHEDULES } from '../client/schedules';
+import type * as TemporalClient from '@temporalio/client';
+import type * as ClientSchedules from '../client/schedules';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
 
-function scheduleArg(name: string) {
+/** What a subcommand works with: the context, a connected client, and the modules imported when one runs (the Temporal client is heavy). */
+interface Modules {
+  ctx: CliContext;
+  client: TemporalClient.Client;
+  temporal: typeof TemporalClient;
+  schedules: typeof ClientSchedules;
+}
+
+function scheduleArg({ findSchedule, SCHEDULES }: typeof ClientSchedules, name: string) {
   const def = findSchedule(name);
   if (!def) throw new UsageError(`unknown schedule "${name}": choose one of ${SCHEDULES.map((s) => s.name).join(', ')}`);
   return def;
 }
 
-export function schedulesCommand(context: () => CliContext): Command {
+export function schedulesCommand(context: () => Promise<CliContext>): Command {
   const cmd = new Command('schedules').description('The Temporal Schedules: dbt at 00:00 UTC, etl at 06:00 UTC.');
-  const withClient = async <T>(fn: (ctx: CliContext, client: Awaited<ReturnType<CliContext['temporal']>>) => Promise<T>) => {
-    const ctx = context();
+  const withClient = async <T>(fn: (m: Modules) => Promise<T>) => {
+    const ctx = await context();
+    const [temporal, schedules] = await Promise.all([import('@temporalio/client'), import('../client/schedules')]);
+    const { ScheduleNotFoundError } = temporal;
     try {
-      return await fn(ctx, await ctx.temporal());
+      return await fn({ ctx, client: await ctx.temporal(), temporal, schedules });
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new UsageError(`${err.message}: create the schedules first with \`roas schedules apply\``);
       throw err;
@@ -28,16 +38,16 @@ export function schedulesCommand(context: () => CliContext): Command {
     .command('apply')
     .description('Create or update both schedules from code (idempotent; a paused schedule stays paused).')
     .action(() =>
-      withClient(async (ctx, client) => {
-        for (const s of await applySchedules(client, ctx.config)) console.log(`${s.action} ${s.scheduleId}${s.paused ? ' (paused)' : ''}`);
+      withClient(async ({ ctx, client, schedules }) => {
+        for (const s of await schedules.applySchedules(client, ctx.config)) console.log(`${s.action} ${s.scheduleId}${s.paused ? ' (paused)' : ''}`);
       }),
     );
   cmd
     .command('list')
     .description('Each schedule: paused or active, its next runs, its last runs.')
     .action(() =>
-      withClient(async (_ctx, client) => {
-        for (const def of SCHEDULES) {
+      withClient(async ({ client, temporal, schedules }) => {
+        for (const def of schedules.SCHEDULES) {
           try {
             const d = await client.schedule.getHandle(def.scheduleId).describe();
             console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} ${d.state.paused ? 'PAUSED' : 'active'}  ${String(def.hourUtc).padStart(2, '0')}:00 UTC`);
@@ -46,7 +56,7 @@ export function schedulesCommand(context: () => CliContext): Command {
             const recent = d.info.recentActions.slice(-3);
             for (const a of recent) console.log(`     ran:  ${a.scheduledAt.toISOString()} → ${a.action.workflow.workflowId}`);
           } catch (err) {
-            if (!(err instanceof ScheduleNotFoundError)) throw err;
+            if (!(err instanceof temporal.ScheduleNotFoundError)) throw err;
             console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} missing: run \`roas schedules apply\``);
           }
         }
@@ -58,8 +68,8 @@ export function schedulesCommand(context: () => CliContext): Command {
       .description(verb === 'pause' ? 'Stop a schedule from starting runs (running ones go on).' : 'Let a paused schedule start runs again.')
       .option('--note <text>', 'why, for whoever looks next')
       .action((name: string, opts: { note?: string }) =>
-        withClient(async (_ctx, client) => {
-          const def = scheduleArg(name);
+        withClient(async ({ client, schedules }) => {
+          const def = scheduleArg(schedules, name);
           const handle = client.schedule.getHandle(def.scheduleId);
           if (verb === 'pause') await handle.pause(opts.note ?? 'paused with roas schedules pause');
           else await handle.unpause(opts.note ?? 'unpaused with roas schedules unpause');
@@ -71,9 +81,9 @@ export function schedulesCommand(context: () => CliContext): Command {
     .command('trigger <schedule>')
     .description("Fire a schedule now, as if it were its time: it processes yesterday (UTC).")
     .action((name: string) =>
-      withClient(async (_ctx, client) => {
-        const def = scheduleArg(name);
-        await client.schedule.getHandle(def.scheduleId).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      withClient(async ({ client, temporal, schedules }) => {
+        const def = scheduleArg(schedules, name);
+        await client.schedule.getHandle(def.scheduleId).trigger(temporal.ScheduleOverlapPolicy.ALLOW_ALL);
         console.log(`triggered ${def.scheduleId}: follow it with roas runs`);
       }),
     );

@@ -1,11 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { describeProgress } from '../../workflows/describe';
-import { progressQuery, workflowIds } from '../../workflows/signals';
 import { parseRunDate } from '../dates';
-import { describeFlinkDay } from '../flink-complete';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
 
@@ -31,13 +28,18 @@ const duration = (r: LedgerRow) => {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 };
 
-export function statusCommand(context: () => CliContext): Command {
+export function statusCommand(context: () => Promise<CliContext>): Command {
   return new Command('status')
     .description("One date: each pipeline's runs and steps, durations, SLA, last error, and live progress of a running one.")
     .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
     .action(async (opts: { date: string }) => {
       const runDate = parseRunDate(opts.date, '--date');
-      const ctx = context();
+      const ctx = await context();
+      const [{ WorkflowNotFoundError }, { progressQuery, workflowIds }, { describeFlinkDay }] = await Promise.all([
+        import('@temporalio/client'),
+        import('../../workflows/signals'),
+        import('../flink-complete'),
+      ]);
       try {
         const pool = await ctx.pool();
         const { rows } = await pool.query<LedgerRow>(
@@ -84,7 +86,7 @@ export function statusCommand(context: () => CliContext): Command {
     });
 }
 
-export function runsCommand(context: () => CliContext): Command {
+export function runsCommand(context: () => Promise<CliContext>): Command {
   return new Command('runs')
     .description('Recent runs of both pipelines, newest first.')
     .addOption(
@@ -95,7 +97,7 @@ export function runsCommand(context: () => CliContext): Command {
       }),
     )
     .action(async (opts: { limit: number }) => {
-      const ctx = context();
+      const ctx = await context();
       try {
         const { rows } = await (await ctx.pool()).query<LedgerRow>(
           `SELECT pipeline, run_date::text, workflow_id, run_id, status, trigger, current_step, attempts, sla_met, error_type, error, started_at, finished_at, summary
@@ -114,20 +116,20 @@ export function runsCommand(context: () => CliContext): Command {
     });
 }
 
-export function logsCommand(context: () => CliContext): Command {
+export function logsCommand(context: () => Promise<CliContext>): Command {
   return new Command('logs')
     .description("A run's dbt output, step by step (every attempt), from the artifacts the worker kept.")
     .argument('<pipeline>', 'dbt or etl')
     .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
     .option('--step <step>', 'run or test (default: both)')
     .option('--tail <lines>', 'only the last lines of each log', '80')
-    .action((pipeline: string, opts: { date: string; step?: string; tail: string }) => {
+    .action(async (pipeline: string, opts: { date: string; step?: string; tail: string }) => {
       if (pipeline !== 'dbt' && pipeline !== 'etl') throw new UsageError(`unknown pipeline "${pipeline}": choose dbt or etl`);
       if (opts.step && opts.step !== 'run' && opts.step !== 'test') throw new UsageError(`--step must be run or test, not "${opts.step}"`);
       const tail = Number(opts.tail);
       if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number, 1 or more');
       const runDate = parseRunDate(opts.date, '--date');
-      const { config } = context();
+      const { config } = await context();
       const root = path.join(config.dbt.artifactsDir, pipeline === 'dbt' ? 'dbt_daily_run' : 'daily_etl', runDate);
       if (!existsSync(root)) {
         throw new UsageError(`no logs for ${pipeline} ${runDate} under ${root}: the date has not run on this machine's worker (see roas status --date ${runDate})`);

@@ -1,24 +1,24 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createDbtRunner } from '../../activities/dbt/runner';
 import type { DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../../workflows/types';
 import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
-import { resolveDatabaseUrl } from '../stack/postgres';
-import { venvTools } from '../stack/venv';
-import { WORKFLOWS_PATH } from '../worker';
 import type { CliContext } from './context';
 
 /** Check the pipeline definitions without running anything. */
-export function validateCommand(context: () => CliContext): Command {
+export function validateCommand(context: () => Promise<CliContext>): Command {
   return new Command('validate')
     .description('Check the pipeline definitions: bundle the workflows (Temporal rejects non-deterministic imports) and parse the dbt project.')
     .action(async () => {
-      const ctx = context();
+      const ctx = await context();
+      const [{ bundleWorkflowCode, DefaultLogger }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }, { WORKFLOWS_PATH }] = await Promise.all([
+        import('@temporalio/worker'),
+        import('../../activities/dbt/runner'),
+        import('../stack/postgres'),
+        import('../stack/venv'),
+        import('../worker'),
+      ]);
       const problems: string[] = [];
       try {
         await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') });
@@ -42,7 +42,7 @@ export function validateCommand(context: () => CliContext): Command {
 const STEPS = ['dbt-run', 'dbt-test', 'validate', 'report'] as const;
 
 /** One step of a pipeline for one date, here and now, outside Temporal (no retries, no alerts). */
-export function testStepCommand(context: () => CliContext): Command {
+export function testStepCommand(context: () => Promise<CliContext>): Command {
   return new Command('test-step')
     .description('Run one step for one date in this process, without Temporal (as `airflow tasks test`): no retries, no alerts, no ledger.')
     .argument('<step>', `${STEPS.join(', ')}`)
@@ -52,7 +52,14 @@ export function testStepCommand(context: () => CliContext): Command {
       if (!(STEPS as readonly string[]).includes(step)) throw new UsageError(`unknown step "${step}": choose one of ${STEPS.join(', ')}`);
       if (opts.pipeline !== 'dbt' && opts.pipeline !== 'etl') throw new UsageError(`--pipeline must be dbt or etl, not "${opts.pipeline}"`);
       const runDate = parseRunDate(opts.date, '--date');
-      const ctx = context();
+      const ctx = await context();
+      const [{ MockActivityEnvironment }, { createActivities }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }] = await Promise.all([
+        import('@temporalio/testing'),
+        import('../../activities'),
+        import('../../activities/dbt/runner'),
+        import('../stack/postgres'),
+        import('../stack/venv'),
+      ]);
       try {
         const pool = await ctx.pool();
         const activities = createActivities({

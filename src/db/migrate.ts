@@ -6,12 +6,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../config';
+import { MigrationError } from '../errors';
+
+// Defined with the other small errors so the CLI's error handler can name it without loading pg.
+export { MigrationError };
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
-
-export class MigrationError extends Error {
-  override name = 'MigrationError';
-}
 
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = readdirSync(dir)

@@ -2,17 +2,10 @@
 // curve that peaks in Korean daytime, costs on impressions (cpm) or clicks (cpc), revenue on
 // conversions. Output is CSV text in chunks, ready for COPY.
 import { loadCampaigns, type CampaignProfile } from './campaigns';
+import type { Defect } from './defects';
 import { cumulativeOf, normal, pickIndex, seededRandom } from './random';
 
-export const DEFECTS = [
-  'duplicates',
-  'late-events',
-  'negative-cost',
-  'clicks-without-impressions',
-  'unknown-currency',
-  'empty-day',
-] as const;
-export type Defect = (typeof DEFECTS)[number];
+export { DEFECTS, type Defect } from './defects';
 
 export interface DayOptions {
   /** UTC day, YYYY-MM-DD. */
