@@ -13,10 +13,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { explainFailure } from './dbt-daily-run';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal } from './signals';
-import type { DailyEtlInput, DailyEtlResult, DbtStep, DbtStepResult, EtlStep, PublishResult, ReportSummary, ValidationCheck } from './types';
+import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
 import { DEFAULT_THRESHOLDS } from './validation-defaults';
 
 const PIPELINE = 'daily_etl' as const;
@@ -125,8 +125,10 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
     }
 
     // 3. run_dbt_models: the report models of the date, then their tests.
-    for (const step of ['run', 'test'] as DbtStep[]) {
-      await setStep(step === 'run' ? 'dbt-run' : 'dbt-test');
+    // In one dbt process, in DAG order (runs started before this was deployed: run, then test).
+    const dbtSteps: DbtStep[] = patched(SINGLE_BUILD_PATCH) ? ['build'] : ['run', 'test'];
+    for (const step of dbtSteps) {
+      await setStep(DBT_STEP_PROGRESS[step]);
       steps.push(await runDbtStep({ pipeline: PIPELINE, runDate: input.runDate, step, select: SELECTOR }));
     }
     // The report models become visible only once their tests passed, all at once.

@@ -19,18 +19,19 @@ import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { describeProgress } from './describe';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal, workflowIds } from './signals';
-import type {
-  DbtDailyRunInput,
-  DbtDailyRunProgress,
-  DbtDailyRunResult,
-  DbtFailureDetails,
-  DbtNodeSummary,
-  DbtStep,
-  DbtStepResult,
-  PublishResult,
+import {
+  DBT_STEP_PROGRESS,
+  type DbtDailyRunInput,
+  type DbtDailyRunProgress,
+  type DbtDailyRunResult,
+  type DbtFailureDetails,
+  type DbtNodeSummary,
+  type DbtStep,
+  type DbtStepResult,
+  type PublishResult,
 } from './types';
 
 const PIPELINE = 'dbt_daily_run' as const;
@@ -122,8 +123,11 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
       parentClosePolicy: ParentClosePolicy.TERMINATE,
     });
 
-    for (const step of ['run', 'test'] as DbtStep[]) {
-      await setStep(step === 'run' ? 'dbt-run' : 'dbt-test');
+    // One dbt process builds the models and runs their tests in DAG order (a failing test stops
+    // what depends on it); runs started before this was deployed replay as run, then test.
+    const dbtSteps: DbtStep[] = patched(SINGLE_BUILD_PATCH) ? ['build'] : ['run', 'test'];
+    for (const step of dbtSteps) {
+      await setStep(DBT_STEP_PROGRESS[step]);
       const result = await runDbtStep({ pipeline: PIPELINE, runDate: input.runDate, step, select: SELECTOR });
       steps.push(result);
       progress.attempt = result.attempt;

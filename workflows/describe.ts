@@ -29,7 +29,8 @@ export function describeProgress(p: DbtDailyRunProgress, nowMs: number): string 
     case 'waiting-for-dbt-run':
       return `waiting for the dbt run of ${p.runDate} to succeed${s ? ` (${s})` : ''}`;
     case 'dbt-run':
-    case 'dbt-test': {
+    case 'dbt-test':
+    case 'dbt-build': {
       const nodes = p.nodesTotal ? `, ${p.nodesDone}/${p.nodesTotal} nodes done` : '';
       return `${p.step.replace('-', ' ')}${nodes}${p.attempt > 1 ? `, attempt ${p.attempt}` : ''}`;
     }

@@ -39,6 +39,8 @@ export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
 
 /** The patch that added publishing after the test step (write-audit-publish). */
 export const PUBLISH_PATCH = 'publish-audited-day';
+/** One `dbt build` per pipeline run (models and their tests in DAG order) instead of `dbt run` then `dbt test`. */
+export const SINGLE_BUILD_PATCH = 'single-dbt-build';
 /** The Flink gate runs the event-partition maintenance first (added after runs were in flight). */
 export const PARTITION_MAINTENANCE_PATCH = 'event-partition-maintenance';
 

@@ -2,7 +2,7 @@
 // progress signals) and the link to their page in the Web UI.
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { dbtProgressSignal, progressQuery } from './signals';
-import type { DbtDailyRunProgress } from './types';
+import { DBT_STEP_PROGRESS, type DbtDailyRunProgress } from './types';
 
 /** The run's page in the Temporal Web UI, when the UI's address is known. */
 export function runLink(webUiUrl: string | undefined, namespace: string | undefined): string | undefined {
@@ -27,7 +27,7 @@ export function trackProgress(runDate: string, slaDeadline?: Date): DbtDailyRunP
   setHandler(progressQuery, () => progress);
   setHandler(dbtProgressSignal, (p) => {
     // Progress of an older attempt, or of a step already left, must not overwrite the current one.
-    if ((p.step === 'run' ? 'dbt-run' : 'dbt-test') !== progress.step || p.attempt < progress.attempt) return;
+    if (DBT_STEP_PROGRESS[p.step] !== progress.step || p.attempt < progress.attempt) return;
     progress.attempt = p.attempt;
     progress.nodesDone = p.nodesDone;
     progress.nodesTotal = p.nodesTotal;

@@ -1,7 +1,11 @@
 // Shapes shared by workflows, activities and clients. Types and pure constants only.
 import type { RetrySettings } from './policies';
 
-export type DbtStep = 'run' | 'test';
+/** run: seeds and models; test: their tests; build: both in one dbt process, in DAG order. */
+export type DbtStep = 'run' | 'test' | 'build';
+
+/** The progress step a dbt step shows as. */
+export const DBT_STEP_PROGRESS = { run: 'dbt-run', test: 'dbt-test', build: 'dbt-build' } as const;
 
 export interface DbtNodeSummary {
   name: string;
@@ -71,8 +75,8 @@ export interface DbtDailyRunInput {
   namespace?: string;
 }
 
-export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'publishing' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
-export type EtlStep = 'starting' | 'waiting-for-dbt-run' | 'validating' | 'dbt-run' | 'dbt-test' | 'publishing' | 'generating-report' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+export type DbtDailyRunStep = 'starting' | 'waiting-for-flink' | 'dbt-run' | 'dbt-test' | 'dbt-build' | 'publishing' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+export type EtlStep = 'starting' | 'waiting-for-dbt-run' | 'validating' | 'dbt-run' | 'dbt-test' | 'dbt-build' | 'publishing' | 'generating-report' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface DbtProgress {
   step: DbtStep;

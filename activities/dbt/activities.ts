@@ -92,10 +92,11 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const targetPath = path.join(stepDir, `attempt-${attempt}`);
       const passedBefore = attempt > 1 ? passedEarlier(ctx.info.heartbeatDetails, stepDir, attempt) : [];
       const select = input.select;
-      // The run step loads the seeds (campaigns, FX rates) and builds the models in one dbt
-      // process, in DAG order; the test step runs the data tests (unit tests are for CI, and
-      // `cautious` keeps out tests that also read models of the other pipeline).
-      const command = input.step === 'run' ? 'build' : 'test';
+      // The build step loads the seeds (campaigns, FX rates), builds the models and runs their
+      // data tests in one dbt process, in DAG order (a failing test skips what depends on it).
+      // The older run and test steps do the first two and the last apart. Unit tests are for CI,
+      // and `cautious` keeps out tests that also read models of the other pipeline.
+      const command = input.step === 'test' ? 'test' : 'build';
       const exclude = [...(input.step === 'run' ? [] : ['test_type:unit']), ...passedBefore.map((n) => n.name)];
       const extraArgs = [
         ...(input.step === 'run' ? ['--resource-type', 'seed', '--resource-type', 'model'] : ['--indirect-selection', 'cautious']),

@@ -121,11 +121,11 @@ export function logsCommand(context: () => Promise<CliContext>): Command {
     .description("A run's dbt output, step by step (every attempt), from the artifacts the worker kept.")
     .argument('<pipeline>', 'dbt or etl')
     .requiredOption('-d, --date <YYYY-MM-DD>', 'the run date')
-    .option('--step <step>', 'run or test (default: both)')
+    .option('--step <step>', 'build (one dbt process per run), or run or test (runs from before the single build); default: all')
     .option('--tail <lines>', 'only the last lines of each log', '80')
     .action(async (pipeline: string, opts: { date: string; step?: string; tail: string }) => {
       if (pipeline !== 'dbt' && pipeline !== 'etl') throw new UsageError(`unknown pipeline "${pipeline}": choose dbt or etl`);
-      if (opts.step && opts.step !== 'run' && opts.step !== 'test') throw new UsageError(`--step must be run or test, not "${opts.step}"`);
+      if (opts.step && !['build', 'run', 'test'].includes(opts.step)) throw new UsageError(`--step must be build, run or test, not "${opts.step}"`);
       const tail = Number(opts.tail);
       if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number, 1 or more');
       const runDate = parseRunDate(opts.date, '--date');
@@ -134,7 +134,8 @@ export function logsCommand(context: () => Promise<CliContext>): Command {
       if (!existsSync(root)) {
         throw new UsageError(`no logs for ${pipeline} ${runDate} under ${root}: the date has not run on this machine's worker (see roas status --date ${runDate})`);
       }
-      for (const step of opts.step ? [opts.step] : ['run', 'test']) {
+      // build: a run's one dbt process; run and test: the two of runs from before that.
+      for (const step of opts.step ? [opts.step] : ['build', 'run', 'test']) {
         const dir = path.join(root, step);
         if (!existsSync(dir)) continue;
         for (const attempt of readdirSync(dir).sort()) {

@@ -39,7 +39,7 @@ export function validateCommand(context: () => Promise<CliContext>): Command {
     });
 }
 
-const STEPS = ['dbt-run', 'dbt-test', 'validate', 'report'] as const;
+const STEPS = ['dbt-build', 'dbt-run', 'dbt-test', 'validate', 'report'] as const;
 
 /** One step of a pipeline for one date, here and now, outside Temporal (no retries, no alerts). */
 export function testStepCommand(context: () => Promise<CliContext>): Command {
@@ -79,11 +79,12 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
           temporal: undefined as never,
         });
         const env = new MockActivityEnvironment();
-        if (step === 'dbt-run' || step === 'dbt-test') {
+        if (step === 'dbt-build' || step === 'dbt-run' || step === 'dbt-test') {
           const input: DbtStepInput = {
             pipeline: opts.pipeline === 'etl' ? 'daily_etl' : 'dbt_daily_run',
             runDate,
-            step: step === 'dbt-run' ? 'run' : 'test',
+            // dbt-build is what a run does (models and tests in one process); dbt-run and dbt-test do each half.
+            step: step === 'dbt-build' ? 'build' : step === 'dbt-run' ? 'run' : 'test',
             select: [opts.pipeline === 'etl' ? 'tag:daily_etl' : 'tag:daily_run'],
           };
           const r: DbtStepResult = await env.run((i: DbtStepInput) => activities.runDbtStep(i), input);

@@ -50,7 +50,7 @@ export function notPassing(nodes: DbtNodeResult[]): Record<string, string> {
 
 /** dbt processes of a date's step alive on this machine (their log path names date, step and attempt). */
 export async function dbtProcesses(runDate: string, opts: { step?: string; attempt?: number } = {}): Promise<number> {
-  const marker = `/${runDate}/${opts.step ?? 'run'}/attempt-${opts.attempt ?? ''}`;
+  const marker = `/${runDate}/${opts.step ?? 'build'}/attempt-${opts.attempt ?? ''}`;
   const ps = await execa('ps', ['-eo', 'args'], { reject: false });
   return ps.stdout.split('\n').filter((l) => l.includes(marker) && !l.startsWith('ps ')).length;
 }

@@ -45,7 +45,7 @@ describe('roas CLI', () => {
     [['logs', 'dbt', '--date', '2001-01-01'], 'no logs for dbt 2001-01-01'],
     [['schedules', 'pause', 'hourly'], 'unknown schedule "hourly"'],
     [['schedules', 'trigger', 'hourly'], 'unknown schedule "hourly"'],
-    [['logs', 'dbt', '--date', '2026-11-01', '--step', 'deploy'], '--step must be run or test'],
+    [['logs', 'dbt', '--date', '2026-11-01', '--step', 'deploy'], '--step must be build, run or test'],
     [['logs', 'dbt', '--date', '2026-11-01', '--tail', 'all'], '--tail must be a whole number'],
     [['runs', '--limit', '0'], '--limit must be a whole number from 1 to 500'],
     [['test-step', 'compile', '--date', '2026-11-01'], 'unknown step "compile"'],

@@ -61,11 +61,20 @@ describe('dbtDailyRun on the real stack', () => {
       return handle.result();
     });
     expect(result).toMatchObject({ runDate, status: 'succeeded', slaMet: true });
-    const build = result.steps.find((s) => s.step === 'run')!;
-    const test = result.steps.find((s) => s.step === 'test')!;
-    expect(build.nodes.map((n) => n.name).sort()).toEqual(['campaigns', 'fct_daily_metrics', 'fx_rates', 'int_hourly_agg', 'stg_ad_events', 'stg_ad_events_by_campaign', 'stg_ad_events_row_checks']);
-    expect(test.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThanOrEqual(17);
-    expect(test.nodes.every((n) => n.status === 'pass')).toBe(true);
+    // One dbt process: seeds, models and their tests in DAG order.
+    expect(result.steps.map((s) => s.step)).toEqual(['build']);
+    const build = result.steps[0]!;
+    expect(build.nodes.filter((n) => n.resourceType !== 'test').map((n) => n.name).sort()).toEqual([
+      'campaigns',
+      'fct_daily_metrics',
+      'fx_rates',
+      'int_hourly_agg',
+      'stg_ad_events',
+      'stg_ad_events_by_campaign',
+      'stg_ad_events_row_checks',
+    ]);
+    expect(build.nodes.filter((n) => n.resourceType === 'test').length).toBeGreaterThanOrEqual(17);
+    expect(build.nodes.filter((n) => n.resourceType === 'test').every((n) => n.status === 'pass')).toBe(true);
 
     const { rows } = await db.pool.query<{ campaigns: number; events: string }>(
       'SELECT count(*)::int AS campaigns, sum(impressions + clicks + conversions)::text AS events FROM analytics.fct_daily_metrics WHERE metric_date = $1',
@@ -79,8 +88,7 @@ describe('dbtDailyRun on the real stack', () => {
 
     // The worker's /metrics exposes what happened.
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/roas_dbt_step_duration_seconds_count\{pipeline="dbt_daily_run",step="run",outcome="success"\} 1/);
-    expect(text).toMatch(/roas_dbt_step_duration_seconds_count\{pipeline="dbt_daily_run",step="test",outcome="success"\} 1/);
+    expect(text).toMatch(/roas_dbt_step_duration_seconds_count\{pipeline="dbt_daily_run",step="build",outcome="success"\} 1/);
     expect(text).toMatch(/roas_pipeline_run_duration_seconds_count\{pipeline="dbt_daily_run",status="succeeded"\} 1/);
     const rowsProcessed = /roas_dbt_rows_processed_total\{pipeline="dbt_daily_run"\} (\d+)/.exec(text);
     expect(Number(rowsProcessed?.[1])).toBeGreaterThanOrEqual(30_000);
@@ -101,14 +109,14 @@ describe('dbtDailyRun on the real stack', () => {
     expect(text).toContain('stg_ad_events_amounts_not_negative [fail]');
     expect(text).toMatch(/\(\d+ failing rows\)/);
     expect(text).toContain('DbtTestFailure, not retried');
-    expect(text).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt test`);
+    expect(text).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt build --select tag:daily_run`);
   });
 
   it('cancelling a run stops its dbt process and its queries, and records it as cancelled', async () => {
     const runDate = '2026-09-04';
     await loadDay(db.pool, { date: runDate, events: 1_000_000, seed: 6 });
     await recordFlinkComplete(db.pool, { runDate });
-    const applicationName = `roas-${runDate}-run-a1`;
+    const applicationName = `roas-${runDate}-build-a1`;
     const activeQueries = () => dbtSessions(db.pool, applicationName, { active: true });
     const attemptOneDbt = () => dbtProcesses(runDate, { attempt: 1 });
     const error = await withWorker(db.url, async (taskQueue) => {

@@ -112,14 +112,14 @@ describe('fault injection on the real stack', () => {
     // long before Temporal retries the step.
     const killedAt = Date.now();
     await eventually('the dead worker\'s dbt to stop', async () => (await dbtProcesses(runDate)) === 0, 20_000);
-    await eventually('no session of the dead attempt left in PostgreSQL', async () => (await dbtSessions(db.url, `roas-${runDate}-run-a1`)) === 0, 20_000);
+    await eventually('no session of the dead attempt left in PostgreSQL', async () => (await dbtSessions(db.url, `roas-${runDate}-build-a1`)) === 0, 20_000);
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
     // Temporal notices the dead attempt by its missing heartbeats (1 minute) and retries it.
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+    expect(result.steps.find((s) => s.step === 'build')!.attempt).toBeGreaterThanOrEqual(2);
     expect(await analyticsCounts((s, p) => db.pool.query(s, p), runDate)).toEqual({
       staged: 1_000_000,
       distinct_events: 1_000_000,
@@ -140,9 +140,11 @@ describe('fault injection on the real stack', () => {
     workers.push(first);
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
     const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
-    const step = async () =>
-      (await db.pool.query<{ current_step: string }>('SELECT current_step FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate])).rows[0]?.current_step;
-    await eventually('the models of the date to be built and under test', async () => (await step()) === 'dbt-test', 120_000);
+    // The mart's audited day committed: every model of the date is built (their locks released),
+    // and the build goes on with the tests.
+    const martBuilt = async () =>
+      (await db.pool.query<{ built: boolean }>('SELECT to_regclass($1) IS NOT NULL AS built', [`analytics_audit.fct_daily_metrics_p${runDate.replaceAll('-', '')}`])).rows[0]?.built === true;
+    await eventually('the models of the date to be built', martBuilt, 120_000);
 
     // Hold the publish in the middle of its transaction: publishing takes a lock per audited
     // table, in name order (fct_daily_metrics, int_hourly_agg, stg_ad_events, …); holding the
@@ -225,7 +227,7 @@ describe('fault injection on the real stack', () => {
     workers.push(second);
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    const step = result.steps.find((s) => s.step === 'run')!;
+    const step = result.steps.find((s) => s.step === 'build')!;
     expect(step.attempt).toBeGreaterThanOrEqual(2);
     expect(step.command).toMatch(/--exclude .*\bstg_ad_events\b/);
     const ran = readRunResults(step.targetPath)!.nodes.map((n) => n.name);
@@ -343,7 +345,7 @@ describe('fault injection on the real stack', () => {
       });
       expect(downForMs).toBeGreaterThanOrEqual(30_000);
       expect(result.status).toBe('succeeded');
-      expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+      expect(result.steps.find((s) => s.step === 'build')!.attempt).toBeGreaterThanOrEqual(2);
       const counts = await withClient((c) => analyticsCounts((s, p) => c.query(s, p), runDate));
       expect(counts).toEqual({ staged: 1_000_000, distinct_events: 1_000_000, campaigns: 50, events: 1_000_000 });
       const alerts = await withClient((c) => c.query('SELECT incident_key FROM orchestrator.alerts WHERE run_date = $1', [runDate]));

@@ -50,7 +50,7 @@ describe('the production worker process', () => {
 
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ROAS_RETRY_INTERVAL: '2s' });
     const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
-    await eventually('dbt to execute SQL', async () => (await dbtSessions(db.pool, `roas-${runDate}-run-a1`, { active: true })) > 0, 60_000);
+    await eventually('dbt to execute SQL', async () => (await dbtSessions(db.pool, `roas-${runDate}-build-a1`, { active: true })) > 0, 60_000);
     expect(await dbtProcesses(runDate)).toBeGreaterThan(0);
 
     first.process.kill('SIGTERM');
@@ -63,7 +63,7 @@ describe('the production worker process', () => {
     workers.push(second);
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    expect(result.steps.find((s) => s.step === 'run')!.attempt).toBeGreaterThanOrEqual(2);
+    expect(result.steps.find((s) => s.step === 'build')!.attempt).toBeGreaterThanOrEqual(2);
     const { rows } = await db.pool.query<{ events: string; n: number }>(
       'SELECT sum(impressions + clicks + conversions)::text AS events, count(*)::int AS n FROM analytics.fct_daily_metrics WHERE metric_date = $1',
       [runDate],
@@ -74,7 +74,7 @@ describe('the production worker process', () => {
 
     const metrics = await second.metrics();
     expect(metrics).toMatch(/roas_pipeline_run_duration_seconds_count\{pipeline="dbt_daily_run",status="succeeded"\} 1/);
-    expect(metrics).toMatch(/roas_dbt_step_retries_total\{pipeline="dbt_daily_run",step="run"\} 1/);
+    expect(metrics).toMatch(/roas_dbt_step_retries_total\{pipeline="dbt_daily_run",step="build"\} 1/);
   });
 
   it('/healthz turns 503 when the worker loses its Temporal server', async () => {

@@ -31,7 +31,7 @@ describe('dailyEtl waiting for the dbt run (time-skipping server)', () => {
     });
   const failureType = (e: unknown) => ((e as WorkflowFailedError).cause as { type?: string } | undefined)?.type;
 
-  const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS });
+  const succeed: Scenario = () => ({ exitCode: 0, nodes: [...MODELS, ...TESTS] });
 
   it('waits while the dbt run is still running and goes on as soon as it succeeds', async () => {
     const runDate = '2026-07-01';
@@ -60,7 +60,7 @@ describe('dailyEtl waiting for the dbt run (time-skipping server)', () => {
     const runDate = '2026-07-02';
     await h.flinkDone(runDate);
     const { result } = await h.withWorker(
-      (inv) => (inv.command === 'build' ? { exitCode: 2, raw: 'Compilation Error in model stg_ad_events' } : { exitCode: 0, nodes: TESTS }),
+      () => ({ exitCode: 2, raw: 'Compilation Error in model stg_ad_events' }),
       async (tq) => {
         await (await startDbt(tq, { runDate })).result().catch(() => undefined);
         return (await startEtl(tq, { runDate })).result().catch((e: unknown) => e);

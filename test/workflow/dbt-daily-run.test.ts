@@ -39,18 +39,18 @@ describe('dbtDailyRun (time-skipping server)', () => {
     });
   }
 
-  const succeed: Scenario = (inv) => ({ exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS });
+  // One dbt build per run: the models and their tests, in DAG order.
+  const succeed: Scenario = () => ({ exitCode: 0, nodes: [...MODELS, ...TESTS] });
+  const BUILD_ARGS = ['--indirect-selection', 'cautious', '--exclude', 'test_type:unit'];
 
   it('retries an infrastructure failure 3 times, 5 minutes apart, then sends exactly one alert', async () => {
     const runDate = '2026-10-01';
     await flinkDone(runDate);
     const times: number[] = [];
     const { result: error, dbt } = await withWorker(
-      async (inv) => {
+      async () => {
         times.push(await env.currentTimeMs());
-        return inv.command === 'build'
-          ? { exitCode: 2, raw: 'Database Error\n  connection to server at "127.0.0.1", port 5432 failed: Connection refused' }
-          : { exitCode: 0, nodes: TESTS };
+        return { exitCode: 2, raw: 'Database Error\n  connection to server at "127.0.0.1", port 5432 failed: Connection refused' };
       },
       async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
     );
@@ -65,7 +65,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(text).toContain(`dbt daily run failed for ${runDate}`);
     expect(text).toContain('DbtConnectionError, after 4 attempts');
     expect(text).toContain(
-      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-10-01 dbt build --select tag:daily_run --resource-type seed --resource-type model --profiles-dir .',
+      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-10-01 dbt build --select tag:daily_run --indirect-selection cautious --exclude test_type:unit --profiles-dir .',
     );
     expect(text).toContain(`${UI}/namespaces/default/workflows/dbt-daily-run-${runDate}/`);
     const { rows } = await db.pool.query('SELECT status, attempts, error_type, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
@@ -76,31 +76,35 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const runDate = '2026-10-02';
     await flinkDone(runDate);
     const { result, dbt } = await withWorker(
-      (inv, call) => {
-        if (inv.command === 'build' && call === 1) {
+      (_inv, call) => {
+        if (call === 1) {
           return {
             exitCode: 1,
             nodes: [
               { name: 'stg_ad_events', status: 'success' },
+              { name: 'stg_ad_events_not_empty', type: 'test', status: 'pass', failures: 0 },
               { name: 'int_hourly_agg', status: 'error', message: 'server closed the connection unexpectedly' },
               { name: 'fct_daily_metrics', status: 'skipped' },
+              { name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'skipped' },
             ],
           };
         }
-        if (inv.command === 'build') return { exitCode: 0, nodes: MODELS.filter((m) => m.name !== 'stg_ad_events') };
-        return { exitCode: 0, nodes: TESTS };
+        return { exitCode: 0, nodes: [...MODELS.filter((m) => m.name !== 'stg_ad_events'), TESTS[1]!] };
       },
       async (tq) => (await start(tq, { runDate })).result(),
     );
     // The retry selects the step again minus what passed: the failed and the skipped node run.
     expect(dbt.invocations[1]!.select).toEqual(['tag:daily_run']);
-    expect(dbt.invocations[1]!.extraArgs).toEqual(['--resource-type', 'seed', '--resource-type', 'model', '--exclude', 'stg_ad_events']);
+    expect(dbt.invocations[1]!.extraArgs).toEqual(['--indirect-selection', 'cautious', '--exclude', 'test_type:unit', 'stg_ad_events', 'stg_ad_events_not_empty']);
     expect(result.status).toBe('succeeded');
+    expect(result.steps.map((s) => s.step)).toEqual(['build']);
     expect(result.steps[0]!.attempt).toBe(2);
     expect(result.steps[0]!.nodes.map((n) => `${n.name}:${n.status}`).sort()).toEqual([
       'fct_daily_metrics:success',
+      'fct_daily_metrics_spend_spike:pass',
       'int_hourly_agg:success',
       'stg_ad_events:success',
+      'stg_ad_events_not_empty:pass',
     ]);
     expect(messagesAbout(runDate)).toHaveLength(0);
     await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-retried-then-succeeded');
@@ -125,20 +129,18 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const runDate = '2026-10-04';
     await flinkDone(runDate);
     const { result: error, dbt } = await withWorker(
-      (inv) =>
-        inv.command === 'build'
-          ? { exitCode: 0, nodes: MODELS }
-          : {
-              exitCode: 1,
-              nodes: [
-                { name: 'stg_ad_events_amounts_not_negative', type: 'test', status: 'fail', failures: 37, message: 'Got 37 results, configured to fail if != 0' },
-                { name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 2, message: 'Got 2 results, configured to warn if != 0' },
-              ],
-            },
+      () => ({
+        exitCode: 1,
+        nodes: [
+          ...MODELS,
+          { name: 'stg_ad_events_amounts_not_negative', type: 'test', status: 'fail', failures: 37, message: 'Got 37 results, configured to fail if != 0' },
+          { name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 2, message: 'Got 2 results, configured to warn if != 0' },
+        ],
+      }),
       async (tq) => (await start(tq, { runDate })).result().catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(dbt.invocations.map((i) => i.command)).toEqual(['build', 'test']);
+    expect(dbt.invocations.map((i) => [i.command, ...(i.extraArgs ?? [])])).toEqual([['build', ...BUILD_ARGS]]);
     const text = String(messagesAbout(runDate)[0]!.body.text);
     expect(messagesAbout(runDate)).toHaveLength(1);
     expect(text).toContain('DbtTestFailure, not retried');
@@ -151,10 +153,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const runDate = '2026-10-05';
     await flinkDone(runDate);
     const { result } = await withWorker(
-      (inv) =>
-        inv.command === 'build'
-          ? { exitCode: 0, nodes: MODELS }
-          : { exitCode: 0, nodes: [{ name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 3, message: 'Got 3 results' }] },
+      () => ({ exitCode: 0, nodes: [...MODELS, { name: 'fct_daily_metrics_spend_spike', type: 'test', status: 'warn', failures: 3, message: 'Got 3 results' }] }),
       async (tq) => (await start(tq, { runDate })).result(),
     );
     expect(result.status).toBe('succeeded');
@@ -269,7 +268,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(result.second.reason).toContain('already succeeded');
     expect(result.forced.status).toBe('succeeded');
     await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-forced-after-skip');
-    expect(dbt.invocations).toHaveLength(4);
+    expect(dbt.invocations).toHaveLength(2);
   });
 
   it('answers the progress query with the step and dbt nodes done / total', async () => {
@@ -279,18 +278,18 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const blocked = new Promise<void>((r) => (release = r));
     const { result } = await withWorker(
       async (inv, call) => {
-        if (inv.command === 'build' && call === 1) await blocked;
-        return { exitCode: 0, nodes: inv.command === 'build' ? MODELS : TESTS };
+        if (call === 1) await blocked;
+        return { exitCode: 0, nodes: [...MODELS, ...TESTS] };
       },
       async (tq) => {
         const handle = await start(tq, { runDate });
-        await eventually('the run to reach dbt-run', async () => (await handle.query(progressQuery)).step === 'dbt-run');
+        await eventually('the run to reach dbt-build', async () => (await handle.query(progressQuery)).step === 'dbt-build');
         const seen = await handle.query(progressQuery);
         release();
         return { seen, final: await handle.result() };
       },
     );
-    expect(result.seen).toMatchObject({ runDate, step: 'dbt-run', slaMissed: false });
+    expect(result.seen).toMatchObject({ runDate, step: 'dbt-build', slaMissed: false });
     expect(result.final.status).toBe('succeeded');
   });
 
