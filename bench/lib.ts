@@ -86,6 +86,8 @@ export interface DbtSpawn {
 export interface BenchStack {
   bench: BenchDatabase;
   client: Client;
+  /** The bench's own Temporal dev server, host:port (for spawning the CLI against it). */
+  address: string;
   taskQueue: string;
   /** Every dbt process the worker ran, in order. */
   spawns: DbtSpawn[];
@@ -139,6 +141,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
   return {
     bench,
     client,
+    address,
     taskQueue,
     spawns,
     // A Temporal worker runs once: each measurement gets a new one on the same task queue.

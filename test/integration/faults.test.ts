@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until dbt executes SQL for the date's step (its sessions carry the attempt's application_name). */
 async function dbtExecutingSql(databaseUrl: string, runDate: string, attempt = 1): Promise<void> {
-  await eventually(`dbt to execute SQL for ${runDate}`, async () => (await dbtSessions(databaseUrl, `roas-${runDate}-run-a${attempt}`, { active: true })) > 0, 90_000);
+  await eventually(`dbt to execute SQL for ${runDate}`, async () => (await dbtSessions(databaseUrl, `roas-${runDate}-build-a${attempt}`, { active: true })) > 0, 90_000);
 }
 
 /** Every text a value carries, Temporal payloads (bytes) decoded, for a search for secrets. */
