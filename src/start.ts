@@ -7,7 +7,9 @@ import { startDemoDay } from './demo';
 import { exitOnError } from './cli-errors';
 import { loadConfig } from './config';
 import { redactUrl } from './db/url';
+import { startHealthServer } from './health-server';
 import { createLogger } from './logger';
+import { createPipelineMetrics } from './metrics';
 import { startLocalStack, type LocalStack } from './stack';
 import { createRoasWorker } from './worker';
 import { dbtConnectionCheck } from '../workflows';
@@ -36,15 +38,22 @@ async function main(): Promise<void> {
     stack = await startLocalStack(config, log);
     if (stopping) return;
     const connection = await NativeConnection.connect({ address: stack.temporal.address });
-    const { worker, close } = await createRoasWorker({
+    const metrics = createPipelineMetrics();
+    const { worker, pool, close } = await createRoasWorker({
       config,
       connection,
       databaseUrl: stack.postgres.url,
       dbtBin: stack.tools.dbt,
+      metrics,
     });
     if (stopping) return;
     stopWorker = () => worker.shutdown();
     const running = worker.run();
+    // The readiness signal a script can wait on (curl -sf …/healthz), on this machine only.
+    const health = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, host: '127.0.0.1', log }).catch((err: Error) => {
+      log.warn({ port: config.httpPort, err: err.message }, 'could not serve /healthz and /metrics (is the port taken? set ROAS_HTTP_PORT)');
+      return undefined;
+    });
 
     const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
     const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -57,6 +66,7 @@ async function main(): Promise<void> {
         `  Temporal Web UI : ${stack.temporal.uiUrl ?? '(not available)'}`,
         `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
+        `  Health, metrics : ${health ? `${health.url}/healthz, ${health.url}/metrics` : '(not served: see the warning above)'}`,
         `  Start-up check  : ${check}`,
         `  Schedules       : ${schedules.map((s) => `${s.scheduleId} ${s.action}${s.paused ? ' (paused)' : ''}`).join(', ')} (00:00 and 06:00 UTC)`,
         ...demo.lines,
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
       (err: unknown) => console.log(`demo day failed: ${(err as Error).message} (see the Web UI)`),
     );
     await running;
+    health?.close();
     await close();
     await connection.close();
   } finally {

@@ -3,11 +3,11 @@
 // runtime metrics for Prometheus, and on SIGTERM stops taking work, lets in-flight steps finish
 // within the grace time (then cancels them: dbt is stopped, the step is retried elsewhere), and exits.
 import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
 import { exitOnError } from './cli-errors';
 import { loadConfig, type Config } from './config';
 import { temporalAddress } from './commands/context';
+import { startHealthServer } from './health-server';
 import { createLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
 import { migrate } from './db/migrate';
@@ -59,41 +59,9 @@ async function main(): Promise<void> {
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {}),
   });
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((body) => {
-        res.setHeader('content-type', metrics.registry.contentType);
-        res.end(body);
-      });
-      return;
-    }
-    if (req.url === '/healthz') {
-      void health().then((h) => {
-        res.statusCode = h.ok ? 200 : 503;
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(h));
-      });
-      return;
-    }
-    res.statusCode = 404;
-    res.end('try /healthz or /metrics\n');
-  });
-  const health = async () => {
-    const state = worker.getState();
-    const temporal = await Promise.race([
-      connection.workflowService.getSystemInfo({}).then(
-        () => 'ok',
-        (e: unknown) => `unreachable: ${(e as Error).message}`,
-      ),
-      new Promise<string>((r) => setTimeout(() => r('unreachable: no answer in 3 s'), 3_000)),
-    ]);
-    const postgres = await pool.query('SELECT 1').then(
-      () => 'ok',
-      (e: unknown) => `unreachable: ${(e as Error).message}`,
-    );
-    return { ok: state === 'RUNNING' && temporal === 'ok' && postgres === 'ok', worker: state, temporal, postgres };
-  };
-  server.listen(config.httpPort, () => log.info({ port: config.httpPort, temporalMetrics: config.temporal.metricsAddress }, 'health and metrics'));
+  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, log });
+  log.info({ temporalMetrics: config.temporal.metricsAddress }, 'Temporal runtime metrics');
+
   // process.on, not once: a listener must stay registered, or execa's exit hook (signal-exit)
   // takes the signal for unhandled and re-raises it, killing the worker mid-drain.
   let stopping = false;

@@ -1,0 +1,74 @@
+// /healthz and /metrics of a worker: served by the production worker and by `npm start`'s.
+// /healthz answers 200 with JSON when the worker runs and reaches Temporal and PostgreSQL, 503
+// otherwise, so a script or an orchestrator can wait on it; /metrics is Prometheus text.
+import http from 'node:http';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import type { Logger } from './logger';
+import type { PipelineMetrics } from './metrics';
+
+export interface HealthServerOptions {
+  worker: Worker;
+  connection: NativeConnection;
+  pool: pg.Pool;
+  metrics: PipelineMetrics;
+  port: number;
+  /** Interface to listen on; all when omitted. */
+  host?: string;
+  log: Logger;
+}
+
+export interface HealthServer {
+  /** http://host:port, once listening. */
+  url: string;
+  close(): void;
+}
+
+export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
+  const health = async () => {
+    const state = opts.worker.getState();
+    const temporal = await Promise.race([
+      opts.connection.workflowService.getSystemInfo({}).then(
+        () => 'ok',
+        (e: unknown) => `unreachable: ${(e as Error).message}`,
+      ),
+      new Promise<string>((r) => setTimeout(() => r('unreachable: no answer in 3 s'), 3_000)),
+    ]);
+    const postgres = await opts.pool.query('SELECT 1').then(
+      () => 'ok',
+      (e: unknown) => `unreachable: ${(e as Error).message}`,
+    );
+    return { ok: state === 'RUNNING' && temporal === 'ok' && postgres === 'ok', worker: state, temporal, postgres };
+  };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void opts.metrics.registry.metrics().then((body) => {
+        res.setHeader('content-type', opts.metrics.registry.contentType);
+        res.end(body);
+      });
+      return;
+    }
+    if (req.url === '/healthz') {
+      void health().then((h) => {
+        res.statusCode = h.ok ? 200 : 503;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(h));
+      });
+      return;
+    }
+    res.statusCode = 404;
+    res.end('try /healthz or /metrics\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://${opts.host ?? 'localhost'}:${port}`;
+  opts.log.info({ url }, 'health and metrics');
+  return { url, close: () => server.close() };
+}
