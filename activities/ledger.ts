@@ -106,9 +106,12 @@ export const MARKER_GRACE_SECONDS = 120;
  */
 export async function flinkMarkerState(pool: pg.Pool, runDate: string): Promise<'missing' | 'rows-in-flight' | 'ready'> {
   const { rows } = await pool.query<{ ready: boolean }>(
-    `SELECT b.row_count <= (SELECT count(*) FROM realtime.ad_events
-                            WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC')
-            OR b.completed_at < now() - make_interval(secs => $2) AS ready
+    // The rows counted when the marker was written settle it without counting again (CASE keeps
+    // the count from running); only a marker that overtook its rows makes the day be counted.
+    `SELECT CASE WHEN b.events_in_table >= b.row_count OR b.completed_at < now() - make_interval(secs => $2) THEN true
+                 ELSE b.row_count <= (SELECT count(*) FROM realtime.ad_events
+                                      WHERE event_time >= $1::date AT TIME ZONE 'UTC' AND event_time < ($1::date + 1) AT TIME ZONE 'UTC')
+            END AS ready
      FROM realtime.flink_batches b WHERE b.run_date = $1::date`,
     [runDate, MARKER_GRACE_SECONDS],
   );
