@@ -1,14 +1,14 @@
 // `npm start`: the local stack (venv, PostgreSQL, Temporal dev server with Web UI) and the worker,
 // in one foreground process. Ctrl-C stops the worker and whatever this command started.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { applySchedules } from './client/schedules';
 import { startDemoDay } from './demo';
 import { exitOnError } from './cli-errors';
 import { loadConfig } from './config';
 import { redactUrl } from './db/url';
 import { startHealthServer } from './health-server';
-import { createLogger } from './logger';
+import { createLogger, sdkLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
 import { startLocalStack, type LocalStack } from './stack';
 import { createRoasWorker } from './worker';
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, 'start');
   // The SDK's own INFO lines (bundle sizes, state changes) drown the useful ones at start-up.
   Runtime.install({
-    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    // The SDK's own lines go through our logger: one line each, the same format as the rest.
+    logger: sdkLogger(createLogger(config.logLevel, 'temporal-sdk'), config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
     // Signals are handled below, with listeners that stay registered (see src/worker-main.ts).
     shutdownSignals: [],
   });

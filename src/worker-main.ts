@@ -3,12 +3,12 @@
 // runtime metrics for Prometheus, and on SIGTERM stops taking work, lets in-flight steps finish
 // within the grace time (then cancels them: dbt is stopped, the step is retried elsewhere), and exits.
 import { existsSync, readFileSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
 import { exitOnError } from './cli-errors';
 import { loadConfig, type Config } from './config';
 import { temporalAddress } from './commands/context';
 import { startHealthServer } from './health-server';
-import { createLogger } from './logger';
+import { createLogger, sdkLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
 import { migrate } from './db/migrate';
 import { ensureDatabase, resolveDatabaseUrl } from './stack/postgres';
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
   Runtime.install({
-    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    // The SDK's own lines go through our logger: one line each, the same format as the rest.
+    logger: sdkLogger(createLogger(config.logLevel, 'temporal-sdk'), config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: config.temporal.metricsAddress } } },
     // We handle the signals ourselves (below) so the process ends with exit code 0 after a
     // clean drain; the SDK's own handling would re-raise the signal at the end.

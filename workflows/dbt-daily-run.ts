@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
-import { describeProgress } from './describe';
+import { dbtFailureLines, describeProgress } from './describe';
 import { flinkGate } from './flink-gate';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
@@ -28,7 +28,6 @@ import {
   type DbtDailyRunProgress,
   type DbtDailyRunResult,
   type DbtFailureDetails,
-  type DbtNodeSummary,
   type DbtStep,
   type DbtStepResult,
   type PublishResult,
@@ -260,12 +259,7 @@ export function explainFailure(err: unknown, runDate: string): ExplainedFailure 
     const retried = !cause.nonRetryable && !(NON_RETRYABLE_DBT_FAILURES as readonly string[]).includes(type);
     const lines: string[] = [];
     if (details) {
-      lines.push(`Step: dbt ${details.step}. Failure type: ${type}${retried ? `, after ${details.attempt} attempts` : ', not retried (a retry cannot fix it)'}.`);
-      for (const n of details.failingNodes.slice(0, 15)) lines.push(nodeLine(n));
-      if (details.failingNodes.length > 15) lines.push(`… and ${details.failingNodes.length - 15} more failing nodes.`);
-      if (!details.failingNodes.length) lines.push(details.summary);
-      lines.push(`Reproduce locally: ${details.reproduce}`);
-      lines.push(`Artifacts (run_results.json, dbt.log): ${details.targetPath}`);
+      lines.push(...dbtFailureLines(type, details, retried ? 'retried' : 'not-retryable'));
     } else {
       lines.push(cause.message);
     }
@@ -275,8 +269,3 @@ export function explainFailure(err: unknown, runDate: string): ExplainedFailure 
   return { type: 'Error', headline: message, lines: [message, `Re-run: roas run dbt --date ${runDate} --force`], attempts: 0, alertedAlready: false };
 }
 
-function nodeLine(n: DbtNodeSummary): string {
-  const rows = n.resourceType === 'test' && n.failures !== null ? ` (${n.failures} failing rows)` : '';
-  const message = (n.message ?? n.status).split('\n')[0]!.slice(0, 300);
-  return `• ${n.name} [${n.status}]${rows}: ${message}`;
-}

@@ -1,6 +1,6 @@
 // How a run's progress reads to a person: the same words in `run --wait`, `backfill --wait`,
 // `status` and the SLA alert. Pure functions: safe in workflow code and in clients.
-import type { DbtDailyRunProgress } from './types';
+import type { DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from './types';
 
 function elapsed(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -37,4 +37,24 @@ export function describeProgress(p: DbtDailyRunProgress, nowMs: number): string 
     default:
       return p.step;
   }
+}
+
+/** A failing node in an alert or on a terminal: name, status, failing rows, first line of its message. */
+export function nodeLine(n: DbtNodeSummary): string {
+  const rows = n.resourceType === 'test' && n.failures !== null ? ` (${n.failures} failing rows)` : '';
+  const message = (n.message ?? n.status).split('\n')[0]!.slice(0, 300);
+  return `• ${n.name} [${n.status}]${rows}: ${message}`;
+}
+
+/** What a failed dbt step says: its type, its failing nodes, how to reproduce it, where its artifacts are. */
+export function dbtFailureLines(type: string, details: DbtFailureDetails, retries: 'retried' | 'not-retryable' | 'run-once'): string[] {
+  const note =
+    retries === 'retried' ? `, after ${details.attempt} attempts` : retries === 'not-retryable' ? ', not retried (a retry cannot fix it)' : ' (run once, without retries)';
+  const lines = [`Step: dbt ${details.step}. Failure type: ${type}${note}.`];
+  for (const n of details.failingNodes.slice(0, 15)) lines.push(nodeLine(n));
+  if (details.failingNodes.length > 15) lines.push(`… and ${details.failingNodes.length - 15} more failing nodes.`);
+  if (!details.failingNodes.length) lines.push(details.summary);
+  lines.push(`Reproduce locally: ${details.reproduce}`);
+  lines.push(`Artifacts (run_results.json, dbt.log): ${details.targetPath}`);
+  return lines;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../../workflows/types';
+import type { DbtFailureDetails, DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../../workflows/types';
 import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
@@ -78,7 +78,9 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
           workflowStatus: () => Promise.resolve(null),
           temporal: undefined as never,
         });
-        const env = new MockActivityEnvironment();
+        // Its own "Activity failed" lines would repeat, with a stack, what is printed below.
+        const { sdkLogger } = await import('../logger');
+        const env = new MockActivityEnvironment(undefined, { logger: sdkLogger(ctx.log, 'ERROR') });
         if (step === 'dbt-build' || step === 'dbt-run' || step === 'dbt-test') {
           const input: DbtStepInput = {
             pipeline: opts.pipeline === 'etl' ? 'daily_etl' : 'dbt_daily_run',
@@ -87,7 +89,20 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
             step: step === 'dbt-build' ? 'build' : step === 'dbt-run' ? 'run' : 'test',
             select: [opts.pipeline === 'etl' ? 'tag:daily_etl' : 'tag:daily_run'],
           };
-          const r: DbtStepResult = await env.run((i: DbtStepInput) => activities.runDbtStep(i), input);
+          let r: DbtStepResult;
+          try {
+            r = await env.run((i: DbtStepInput) => activities.runDbtStep(i), input);
+          } catch (err) {
+            // A failed step: what `roas status` and the alert would say, not the testing library's internals.
+            const failure = err as { type?: string; message?: string; details?: unknown[] };
+            const details = failure.details?.[0] as DbtFailureDetails | undefined;
+            if (!details?.reproduce) throw err;
+            const { dbtFailureLines } = await import('../../workflows/describe');
+            console.error(`failed: ${failure.message ?? 'dbt step failed'}`);
+            for (const line of dbtFailureLines(failure.type ?? 'Error', details, 'run-once')) console.error(`  ${line}`);
+            process.exitCode = 1;
+            return;
+          }
           for (const n of r.nodes) console.log(`${n.status.padEnd(8)} ${n.name}${n.failures ? ` (${n.failures} rows)` : ''}`);
           console.log(`dbt ${r.dbtSeconds.toFixed(1)}s; artifacts ${r.targetPath}`);
         } else if (step === 'validate') {

@@ -190,6 +190,13 @@ export class LocalCluster {
         'shared_buffers = 256MB',
         'work_mem = 32MB',
         'maintenance_work_mem = 128MB',
+        // A development cluster: no replicas, so the least WAL (a table created or truncated in
+        // its transaction, as a loaded day or an audited model is, is not written to WAL at all),
+        // and WAL kept small between checkpoints.
+        'wal_level = minimal',
+        'max_wal_senders = 0',
+        'max_wal_size = 256MB',
+        'min_wal_size = 64MB',
         '',
       ].join('\n'),
     );

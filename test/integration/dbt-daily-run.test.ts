@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { startDbtDailyRun } from '../../src/client/runs';
-import type { Config } from '../../src/config';
+import { PROJECT_ROOT, type Config } from '../../src/config';
 import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { createPipelineMetrics } from '../../src/metrics';
@@ -110,6 +111,18 @@ describe('dbtDailyRun on the real stack', () => {
     expect(text).toMatch(/\(\d+ failing rows\)/);
     expect(text).toContain('DbtTestFailure, not retried');
     expect(text).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt build --select tag:daily_run`);
+
+    // Trying the step by hand says the same, not the testing library's internals: exit 1.
+    const tried = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['test-step', 'dbt-build', '--date', runDate], {
+      reject: false,
+      env: { DATABASE_URL: db.url, DBT_ARTIFACTS_DIR: artifactsDir, LOG_LEVEL: 'warn' },
+    });
+    expect(tried.exitCode).toBe(1);
+    expect(tried.stderr).toContain('failed: dbt test failed: stg_ad_events_amounts_not_negative');
+    expect(tried.stderr).toMatch(/• stg_ad_events_amounts_not_negative \[fail\] \(\d+ failing rows\)/);
+    expect(tried.stderr).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt build`);
+    expect(tried.stderr).not.toContain('taskToken');
+    expect(tried.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('cancelling a run stops its dbt process and its queries, and records it as cancelled', async () => {
