@@ -23,6 +23,16 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
       return r ? { workflowId: r.workflow_id, runId: r.run_id, finishedAt: r.finished_at.toISOString() } : null;
     },
 
+    /** A run that did nothing because its date already succeeded: in the ledger, with why. */
+    async recordRunSkipped(skip: LedgerStart & { reason: string }): Promise<void> {
+      await pool.query(
+        `INSERT INTO orchestrator.pipeline_runs (workflow_id, run_id, pipeline, run_date, status, trigger, scheduled_at, current_step, finished_at, summary)
+         VALUES ($1, $2, $3, $4, 'skipped', $5, $6, 'skipped', now(), jsonb_build_object('skipped', $7::text))
+         ON CONFLICT (workflow_id, run_id) DO NOTHING`,
+        [skip.workflowId, skip.runId, skip.pipeline, skip.runDate, skip.trigger, skip.scheduledAt, skip.reason],
+      );
+    },
+
     async recordRunStarted(start: LedgerStart): Promise<void> {
       await pool.query(
         `INSERT INTO orchestrator.pipeline_runs (workflow_id, run_id, pipeline, run_date, status, trigger, scheduled_at, current_step)

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { explainFailure } from './dbt-daily-run';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal } from './signals';
 import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
@@ -25,7 +25,7 @@ const SELECTOR = [`tag:${TAG}`];
 export const DEFAULT_WAIT_FOR_DBT_RUN_MS = 3 * 60 * 60_000;
 export const DEFAULT_ETL_RECHECK_MS = 5 * 60_000;
 
-const { findSucceededRun, recordRunStarted, updateRun, dbtRunState } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+const { findSucceededRun, recordRunSkipped, recordRunStarted, updateRun, dbtRunState } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 const { sendAlert, postReportSummary } = proxyActivities<Activities>(ALERT_OPTIONS);
 const { validateSourceData, generateReport } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -62,6 +62,18 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
     const previous = await findSucceededRun(PIPELINE, input.runDate);
     if (previous) {
       progress.step = 'skipped';
+      const reason = `the daily ETL of ${input.runDate} already succeeded (run ${previous.runId}); start with force to run it again`;
+      if (patched(SKIPPED_RUN_LEDGER_PATCH)) {
+        await recordRunSkipped({
+          workflowId: info.workflowId,
+          runId: info.runId,
+          pipeline: PIPELINE,
+          runDate: input.runDate,
+          trigger: input.trigger ?? 'manual',
+          scheduledAt: input.scheduledTime ?? startedAt.toISOString(),
+          reason,
+        });
+      }
       return {
         runDate: input.runDate,
         status: 'skipped',
@@ -70,7 +82,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
         report: null,
         startedAt: startedAt.toISOString(),
         finishedAt: startedAt.toISOString(),
-        reason: `the daily ETL of ${input.runDate} already succeeded (run ${previous.runId}); start with force to run it again`,
+        reason,
       };
     }
   }

@@ -19,7 +19,7 @@ import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { dbtFailureLines, describeProgress } from './describe';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal, workflowIds } from './signals';
 import {
@@ -37,7 +37,11 @@ const PIPELINE = 'dbt_daily_run' as const;
 const TAG = 'daily_run';
 const SELECTOR = [`tag:${TAG}`];
 
-const { findSucceededRun, recordRunStarted, updateRun } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+const { findSucceededRun, recordRunSkipped, recordRunStarted, updateRun } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+
+function ledgerStart(info: { workflowId: string; runId: string }, runDate: string, trigger: string | undefined, scheduled: Date) {
+  return { workflowId: info.workflowId, runId: info.runId, pipeline: PIPELINE, runDate, trigger: trigger ?? 'manual', scheduledAt: scheduled.toISOString() };
+}
 const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
 
 export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunResult> {
@@ -57,6 +61,10 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
     if (previous) {
       progress.step = 'skipped';
       const finishedAt = startedAt.toISOString();
+      const reason = `${input.runDate} already succeeded (run ${previous.runId}, finished ${previous.finishedAt}); start with force to run it again`;
+      if (patched(SKIPPED_RUN_LEDGER_PATCH)) {
+        await recordRunSkipped({ ...ledgerStart(info, input.runDate, input.trigger, scheduled), reason });
+      }
       return {
         runDate: input.runDate,
         status: 'skipped',
@@ -65,7 +73,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
         finishedAt,
         steps: [],
         warnings: [],
-        reason: `${input.runDate} already succeeded (run ${previous.runId}, finished ${previous.finishedAt}); start with force to run it again`,
+        reason,
       };
     }
   }

@@ -41,6 +41,8 @@ export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): Activit
 export const PUBLISH_PATCH = 'publish-audited-day';
 /** One `dbt build` per pipeline run (models and their tests in DAG order) instead of `dbt run` then `dbt test`. */
 export const SINGLE_BUILD_PATCH = 'single-dbt-build';
+/** A run skipped because its date already succeeded leaves a ledger row saying so. */
+export const SKIPPED_RUN_LEDGER_PATCH = 'ledger-skipped-runs';
 /** The Flink gate runs the event-partition maintenance first (added after runs were in flight). */
 export const PARTITION_MAINTENANCE_PATCH = 'event-partition-maintenance';
 

@@ -61,6 +61,7 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
             }
           }
           if (r.error) console.log(`      last error (${r.error_type}): ${r.error.split('\n')[0]}`);
+          if (r.status === 'skipped' && typeof r.summary.skipped === 'string') console.log(`      skipped: ${r.summary.skipped}`);
         }
         const client = await ctx.temporal().catch(() => undefined);
         if (!client) {
@@ -107,7 +108,7 @@ export function runsCommand(context: () => Promise<CliContext>): Command {
         if (!rows.length) console.log('no runs yet');
         for (const r of rows) {
           console.log(
-            `${r.started_at.toISOString().slice(0, 19)}Z  ${r.run_date}  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r).padStart(7)}  ${r.trigger.padEnd(8)} ${r.error_type ?? ''}`,
+            `${r.started_at.toISOString().slice(0, 19)}Z  ${r.run_date}  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r).padStart(7)}  ${r.trigger.padEnd(8)} ${r.status === 'skipped' ? 'already succeeded before' : (r.error_type ?? '')}`,
           );
         }
       } finally {

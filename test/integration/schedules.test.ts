@@ -102,7 +102,11 @@ describe('schedules and backfill on the dev server', () => {
       const statuses = results.map((r) => r.find((d) => d.runDate === runDate)!.status).sort();
       expect(statuses.filter((s) => s === 'succeeded'), runDate).toHaveLength(1);
       expect(statuses.every((s) => s !== 'failed'), runDate).toBe(true);
-      expect(await ledger(runDate)).toEqual([{ status: 'succeeded', trigger: 'backfill' }]);
+      // Exactly one run did the work; a backfill that came to the date after it finished left a
+      // 'skipped' row saying so.
+      const rows = await ledger(runDate);
+      expect(rows.filter((r) => r.status !== 'skipped')).toEqual([{ status: 'succeeded', trigger: 'backfill' }]);
+      expect(rows.length).toBeLessThanOrEqual(2);
     }
     await keepHistory(temporal.client, `${taskQueue}-backfill-1`, 'backfill-dbt-3-days');
     await keepHistory(temporal.client, workflowIds.dbtDailyRun(dates[0]!), 'dbt-daily-run-succeeded-from-backfill');

@@ -2,9 +2,12 @@
 // gate, one alert per incident. The dbt process is a test double that writes run_results.json;
 // everything else is real: the activities, PostgreSQL (ledger, alerts, flink_batches) and the
 // @slack/web-api client talking to a local Slack stand-in.
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { execa } from 'execa';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config';
 import { signalFlinkGate } from '../../src/flink-complete';
 import { dbtDailyRun, flinkGate } from '../../workflows';
 import { flinkCompleteSignal, gateStateQuery, progressQuery, workflowIds } from '../../workflows/signals';
@@ -269,6 +272,18 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(result.forced.status).toBe('succeeded');
     await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-forced-after-skip');
     expect(dbt.invocations).toHaveLength(2);
+    // The skip is in the ledger with why, and `roas runs` and `status` show it.
+    const { rows } = await db.pool.query<{ status: string; skipped: string | null }>(
+      "SELECT status, summary ->> 'skipped' AS skipped FROM orchestrator.pipeline_runs WHERE run_date = $1 ORDER BY started_at, finished_at",
+      [runDate],
+    );
+    expect(rows.map((r) => r.status)).toEqual(['succeeded', 'skipped', 'succeeded']);
+    expect(rows[1]!.skipped).toContain(`${runDate} already succeeded (run `);
+    const env2 = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'warn' };
+    const status = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['status', '--date', runDate], { reject: false, env: env2 });
+    expect(status.stdout).toMatch(/dbt_daily_run skipped .*\n\s+skipped: 2026-10-10 already succeeded \(run /);
+    const runs = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['runs'], { reject: false, env: env2 });
+    expect(runs.stdout).toMatch(/2026-10-10\s+dbt_daily_run skipped .*already succeeded before/);
   });
 
   it('answers the progress query with the step and dbt nodes done / total', async () => {
