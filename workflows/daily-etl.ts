@@ -16,7 +16,7 @@ import { explainFailure } from './dbt-daily-run';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { dbtRunFinishedSignal } from './signals';
-import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
+import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
 import { DEFAULT_THRESHOLDS } from './validation-defaults';
 
 const PIPELINE = 'daily_etl' as const;
@@ -58,22 +58,20 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
     await updateRun({ workflowId: info.workflowId, runId: info.runId, currentStep: step });
   };
 
+  const ledgerStart: LedgerStart = {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    pipeline: PIPELINE,
+    runDate: input.runDate,
+    trigger: input.trigger ?? 'manual',
+    scheduledAt: input.scheduledTime ?? startedAt.toISOString(),
+  };
   if (!input.force) {
     const previous = await findSucceededRun(PIPELINE, input.runDate);
     if (previous) {
       progress.step = 'skipped';
       const reason = `the daily ETL of ${input.runDate} already succeeded (run ${previous.runId}); start with force to run it again`;
-      if (patched(SKIPPED_RUN_LEDGER_PATCH)) {
-        await recordRunSkipped({
-          workflowId: info.workflowId,
-          runId: info.runId,
-          pipeline: PIPELINE,
-          runDate: input.runDate,
-          trigger: input.trigger ?? 'manual',
-          scheduledAt: input.scheduledTime ?? startedAt.toISOString(),
-          reason,
-        });
-      }
+      if (patched(SKIPPED_RUN_LEDGER_PATCH)) await recordRunSkipped({ ...ledgerStart, reason });
       return {
         runDate: input.runDate,
         status: 'skipped',
@@ -86,14 +84,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
       };
     }
   }
-  await recordRunStarted({
-    workflowId: info.workflowId,
-    runId: info.runId,
-    pipeline: PIPELINE,
-    runDate: input.runDate,
-    trigger: input.trigger ?? 'manual',
-    scheduledAt: input.scheduledTime ?? startedAt.toISOString(),
-  });
+  await recordRunStarted(ledgerStart);
 
   let checks: ValidationCheck[] = [];
   const steps: DbtStepResult[] = [];

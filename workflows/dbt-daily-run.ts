@@ -78,14 +78,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
     }
   }
 
-  await recordRunStarted({
-    workflowId: info.workflowId,
-    runId: info.runId,
-    pipeline: PIPELINE,
-    runDate: input.runDate,
-    trigger: input.trigger ?? 'manual',
-    scheduledAt: scheduled.toISOString(),
-  });
+  await recordRunStarted(ledgerStart(info, input.runDate, input.trigger, scheduled));
 
   // The SLA timer races the work: when it fires, one alert goes out and the work goes on.
   const slaScope = new CancellationScope();
