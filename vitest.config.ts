@@ -1,13 +1,15 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+const SERVERS_SETUP = {
+  // One Temporal dev server and one PostgreSQL for the whole run (several dev servers racing
+  // each other is a known source of flaky failures); each file gets its own database and
+  // each test its own task queue.
+  globalSetup: ['test/global-setup.ts'],
+  setupFiles: ['test/setup-runtime.ts'],
+};
+
 export default defineConfig({
   test: {
-    // One Temporal dev server and one PostgreSQL for the whole run (several dev servers racing
-    // each other is a known source of flaky failures); each file gets its own database and
-    // each test its own task queue.
-    globalSetup: ['test/global-setup.ts'],
-    setupFiles: ['test/setup-runtime.ts'],
-    include: ['test/**/*.test.ts'],
     // The Flink tier runs on its own: npm run test:flink.
     exclude: [...configDefaults.exclude, 'test/flink/**'],
     testTimeout: 120_000,
@@ -15,5 +17,19 @@ export default defineConfig({
     // Two cores: dbt and the servers need the rest.
     maxWorkers: 2,
     pool: 'forks',
+    projects: [
+      // test/unit: no server, no database; `npx vitest run --project unit` starts nothing.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Everything else runs against the real servers started once by the global setup.
+      {
+        extends: true,
+        test: {
+          name: 'servers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          ...SERVERS_SETUP,
+        },
+      },
+    ],
   },
 });
