@@ -28,25 +28,35 @@ export interface DbtRunResults {
 interface RawResult {
   unique_id: string;
   status: string;
-  failures: number | null;
-  message: string | null;
-  execution_time: number;
+  failures?: number | null;
+  message?: string | null;
+  execution_time?: number;
   adapter_response?: { rows_affected?: number };
 }
 
 interface RawRunResults {
   metadata: { dbt_version: string; invocation_id: string };
-  elapsed_time: number;
+  elapsed_time?: number;
   args?: { vars?: Record<string, unknown> };
   results: RawResult[];
 }
 
+/** Reads run_results.json text; throws, saying why, when it is not a whole run results file. */
 export function parseRunResults(json: string): DbtRunResults {
-  const raw = JSON.parse(json) as RawRunResults;
+  let raw: RawRunResults;
+  try {
+    raw = JSON.parse(json) as RawRunResults;
+  } catch (err) {
+    // dbt writes the file at the end of its run: a dbt killed while writing it leaves it cut short.
+    throw new Error(`run_results.json is not whole JSON (${(err as Error).message}); was dbt stopped while writing it?`, { cause: err });
+  }
+  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.results) || !raw.metadata || typeof raw.metadata !== 'object') {
+    throw new Error('run_results.json has no metadata or results list: it is not a dbt run results file');
+  }
   return {
     dbtVersion: raw.metadata.dbt_version,
     invocationId: raw.metadata.invocation_id,
-    elapsedSeconds: raw.elapsed_time,
+    elapsedSeconds: raw.elapsed_time ?? 0,
     vars: raw.args?.vars ?? {},
     nodes: raw.results.map((r) => {
       const [resourceType = 'unknown', , ...rest] = r.unique_id.split('.');
@@ -56,17 +66,26 @@ export function parseRunResults(json: string): DbtRunResults {
         // Generic test ids end in a hash: test.project.name.hash
         name: resourceType === 'test' || resourceType === 'unit_test' ? rest.filter((p) => !/^[0-9a-f]{10}$/.test(p)).join('.') : rest.join('.'),
         status: r.status as DbtNodeStatus,
-        failures: r.failures,
-        message: r.message,
-        executionSeconds: r.execution_time,
+        failures: r.failures ?? null,
+        message: r.message ?? null,
+        executionSeconds: r.execution_time ?? 0,
         rowsAffected: r.adapter_response?.rows_affected ?? null,
       };
     }),
   };
 }
 
-/** The run results a dbt invocation left in its target path, if it got far enough to write them. */
+/**
+ * The run results a dbt invocation left in its target path, if it got far enough to write them.
+ * A file dbt did not finish writing (killed mid-write) counts as not written: the step is then
+ * judged by what dbt printed, and a retry is not stopped by an earlier attempt's broken file.
+ */
 export function readRunResults(targetPath: string): DbtRunResults | undefined {
   const file = path.join(targetPath, 'run_results.json');
-  return existsSync(file) ? parseRunResults(readFileSync(file, 'utf8')) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return parseRunResults(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
