@@ -1,0 +1,161 @@
+// What an alert says, without Slack or a database: the lines a failed dbt step produces
+// (workflows/describe.ts), the text that goes to Slack and the alert table, and the message
+// Slack gets (activities/alerts.ts, with a stand-in pool and Slack client).
+import { describe, expect, it } from 'vitest';
+import type { WebClient } from '@slack/web-api';
+import type pg from 'pg';
+import { createAlertActivities, formatAlertText } from '../../activities/alerts';
+import { createLogger } from '../../src/logger';
+import { dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../workflows/describe';
+import type { Alert, DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from '../../workflows/types';
+
+const node = (over: Partial<DbtNodeSummary>): DbtNodeSummary => ({
+  name: 'stg_ad_events_amounts_not_negative',
+  resourceType: 'test',
+  status: 'fail',
+  failures: 31,
+  message: 'Got 31 results, configured to fail if != 0',
+  executionSeconds: 0.07,
+  ...over,
+});
+
+const details = (failingNodes: DbtNodeSummary[]): DbtFailureDetails => ({
+  step: 'build',
+  attempt: 4,
+  failingNodes,
+  reproduce: 'cd dbt && ROAS_RUN_DATE=2026-11-26 dbt build --select tag:daily_run --profiles-dir .',
+  targetPath: '.local/dbt-artifacts/dbt_daily_run/2026-11-26/build/attempt-4',
+  summary: 'could not connect to server: Connection refused',
+});
+
+describe('nodeLine', () => {
+  it('a failing test: its failing rows and message', () => {
+    expect(nodeLine(node({}))).toBe('• stg_ad_events_amounts_not_negative [fail] (31 failing rows): Got 31 results, configured to fail if != 0');
+  });
+
+  it('a model with a multi-line error: the first line only, no row count', () => {
+    const model = node({
+      name: 'fct_daily_metrics',
+      resourceType: 'model',
+      status: 'error',
+      failures: null,
+      message: 'Database Error in model fct_daily_metrics (models/marts/fct_daily_metrics.sql)\n  division by zero\n  compiled code at target/run/x.sql',
+    });
+    expect(nodeLine(model)).toBe('• fct_daily_metrics [error]: Database Error in model fct_daily_metrics (models/marts/fct_daily_metrics.sql)');
+  });
+
+  it('no message: the status; a very long one is cut at 300 characters', () => {
+    expect(nodeLine(node({ resourceType: 'model', status: 'skipped', message: null, failures: null }))).toBe('• stg_ad_events_amounts_not_negative [skipped]: skipped');
+    const long = nodeLine(node({ message: 'x'.repeat(1000) }));
+    expect(long.endsWith(`: ${'x'.repeat(300)}`)).toBe(true);
+  });
+});
+
+describe('dbtFailureLines', () => {
+  it('says the step, the type, why it was not retried, each failing node, how to reproduce and where the artifacts are', () => {
+    expect(dbtFailureLines('DbtTestFailure', { ...details([node({})]), attempt: 1 }, 'not-retryable')).toEqual([
+      'Step: dbt build. Failure type: DbtTestFailure, not retried (a retry cannot fix it).',
+      '• stg_ad_events_amounts_not_negative [fail] (31 failing rows): Got 31 results, configured to fail if != 0',
+      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-11-26 dbt build --select tag:daily_run --profiles-dir .',
+      'Artifacts (run_results.json, dbt.log): .local/dbt-artifacts/dbt_daily_run/2026-11-26/build/attempt-4',
+    ]);
+  });
+
+  it('after retries: the attempts made; no failing node: the summary of what dbt printed', () => {
+    const lines = dbtFailureLines('DbtConnectionError', details([]), 'retried');
+    expect(lines[0]).toBe('Step: dbt build. Failure type: DbtConnectionError, after 4 attempts.');
+    expect(lines[1]).toBe('could not connect to server: Connection refused');
+    expect(dbtFailureLines('DbtModelError', details([]), 'run-once')[0]).toBe('Step: dbt build. Failure type: DbtModelError (run once, without retries).');
+  });
+
+  it('lists at most 15 failing nodes and counts the rest', () => {
+    const many = Array.from({ length: 18 }, (_, i) => node({ name: `test_${i}` }));
+    const lines = dbtFailureLines('DbtTestFailure', details(many), 'not-retryable');
+    expect(lines.filter((l) => l.startsWith('• '))).toHaveLength(15);
+    expect(lines).toContain('… and 3 more failing nodes.');
+  });
+});
+
+describe('describeProgress', () => {
+  const base: DbtDailyRunProgress = {
+    runDate: '2026-11-26',
+    step: 'dbt-build',
+    nodesDone: 12,
+    nodesTotal: 40,
+    attempt: 1,
+    failures: [],
+    startedAt: '2026-11-27T00:00:00.000Z',
+    slaDeadline: '2026-11-27T01:00:00.000Z',
+    slaMissed: false,
+  };
+  const now = Date.parse('2026-11-27T00:03:10Z');
+
+  it('a dbt step: nodes done of all, and the attempt once it is a retry', () => {
+    expect(describeProgress(base, now)).toBe('dbt build, 12/40 nodes done');
+    expect(describeProgress({ ...base, attempt: 2, nodesTotal: 0 }, now)).toBe('dbt build, attempt 2');
+  });
+
+  it('waiting at the Flink gate: since when, and the command to use if Flink is done', () => {
+    const waiting = { ...base, step: 'waiting-for-flink' as const, stepSince: '2026-11-27T00:00:05.000Z' };
+    expect(describeProgress(waiting, now)).toBe(
+      'waiting for Flink to report 2026-11-26 complete (since 00:00 UTC, 3 min; if it is complete: roas flink-complete --date 2026-11-26)',
+    );
+    expect(flinkWaitText('2026-11-26', undefined, now)).toBe('waiting for Flink to report 2026-11-26 complete (if it is complete: roas flink-complete --date 2026-11-26)');
+  });
+});
+
+describe('the alert as Slack and the alert table get it', () => {
+  const alert: Alert = {
+    incidentKey: 'dbt-daily-run-2026-11-26:run-1:failure',
+    kind: 'failure',
+    pipeline: 'dbt_daily_run',
+    runDate: '2026-11-26',
+    title: 'dbt daily run failed for 2026-11-26: dbt test failed: stg_ad_events_amounts_not_negative (31 rows)',
+    lines: dbtFailureLines('DbtTestFailure', details([node({ message: 'Got 31 results for campaign "봄, 세일"\nsecond line' })]), 'not-retryable'),
+    link: 'http://localhost:8233/namespaces/default/workflows/dbt-daily-run-2026-11-26/run-1/history',
+  };
+
+  it('formatAlertText: the title in bold, the lines, and the link to the run', () => {
+    const text = formatAlertText(alert).split('\n');
+    expect(text[0]).toBe(`*${alert.title}*`);
+    expect(text.slice(1, -1)).toEqual(alert.lines);
+    expect(text.at(-1)).toBe(`<${alert.link}|Open the run in the Temporal Web UI>`);
+    expect(formatAlertText({ ...alert, link: undefined }).split('\n').at(-1)).toBe(alert.lines.at(-1));
+  });
+
+  it('sendAlert: one claimed row, one Slack message with that text and blocks within Slack limits', async () => {
+    const queries: { sql: string; params: unknown[] }[] = [];
+    const pool = {
+      query: (sql: string, params: unknown[]) => {
+        queries.push({ sql, params });
+        return Promise.resolve({ rows: sql.includes('INSERT') ? [{ id: '7' }] : [] });
+      },
+    } as unknown as pg.Pool;
+    const posted: Record<string, unknown>[] = [];
+    const slack = { chat: { postMessage: (m: Record<string, unknown>) => (posted.push(m), Promise.resolve({ ok: true })) } } as unknown as WebClient;
+    const alerts = createAlertActivities({ pool, slack, channel: '#alerts', log: createLogger('silent') });
+    const long = { ...alert, title: `${alert.title} ${'y'.repeat(200)}` };
+    expect(await alerts.sendAlert(long)).toEqual({ sent: true, duplicate: false });
+    expect(queries[0]!.params).toEqual([long.incidentKey, 'dbt_daily_run', '2026-11-26', 'failure', formatAlertText(long)]);
+    expect(queries.at(-1)!.sql).toContain('SET delivered = true');
+    expect(posted).toHaveLength(1);
+    const message = posted[0]! as { channel: string; text: string; blocks: { type: string; text: { text: string } }[] };
+    expect(message.channel).toBe('#alerts');
+    expect(message.text).toBe(formatAlertText(long));
+    expect(message.blocks[0]!.text.text).toHaveLength(150);
+    expect(message.blocks[1]!.text.text).toBe(long.lines.join('\n'));
+    expect(message.blocks[1]!.text.text).toContain('campaign "봄, 세일"');
+    expect(message.blocks[1]!.text.text).not.toContain('second line');
+  });
+
+  it('sendAlert: an incident already claimed sends nothing again', async () => {
+    const pool = {
+      query: (sql: string) => Promise.resolve({ rows: sql.includes('INSERT') ? [] : [{ delivered: true }] }),
+    } as unknown as pg.Pool;
+    let posts = 0;
+    const slack = { chat: { postMessage: () => (posts++, Promise.resolve({ ok: true })) } } as unknown as WebClient;
+    const alerts = createAlertActivities({ pool, slack, channel: '#alerts', log: createLogger('silent') });
+    expect(await alerts.sendAlert(alert)).toEqual({ sent: true, duplicate: true });
+    expect(posts).toBe(0);
+  });
+});
