@@ -3,10 +3,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { urlParts } from '../../src/db/url';
+import { startDbtForkServer, type DbtForkServer } from './forkserver';
 
-export type DbtCommand = 'debug' | 'parse' | 'run' | 'test' | 'build' | 'seed' | 'retry';
+export type DbtCommand = 'debug' | 'parse' | 'run' | 'test' | 'build' | 'seed' | 'retry' | 'show';
 
 export interface DbtInvocation {
   command: DbtCommand;
@@ -53,9 +55,31 @@ export interface DbtRunnerOptions {
    * `saveSharedParse`; dbt re-parses only the files that changed since, usually none.
    */
   sharedParseFile?: string;
+  /**
+   * Keep a warm dbt (forkserver.py) that has imported dbt once and forks a fresh process per
+   * invocation, saving dbt's start-up on every step. For the long-lived worker; a one-off
+   * command starts dbt plainly. Falls back to plain processes if the warm dbt cannot start.
+   */
+  keepWarm?: boolean;
+  /** Told once if the warm dbt could not start (the runner then starts dbt plainly). */
+  onWarmUnavailable?: (err: Error) => void;
 }
 
 export type DbtRunner = (invocation: DbtInvocation, onEvent?: (event: DbtLogEvent) => void) => Promise<DbtProcessResult>;
+
+/** A runner that may hold a warm dbt: close it when the worker stops. */
+export interface ManagedDbtRunner extends DbtRunner {
+  close(): Promise<void>;
+  /** Whether invocations go through the warm dbt (known after the first one). */
+  readonly warm: boolean;
+}
+
+/** One running dbt, however it was started: its output (JSON lines) and how it ended. */
+interface StartedDbt {
+  output: Readable;
+  stderr: () => string;
+  done: Promise<{ exitCode: number; cancelled: boolean }>;
+}
 
 // dbt must not outlive the worker that started it. `cleanup` covers a worker that exits; a
 // worker killed with SIGKILL runs no code at all, so dbt is started through the venv's Python,
@@ -83,10 +107,62 @@ function dbtLauncher(dbtBin: string): (args: string[]) => { file: string; args: 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
+function spawnDbt(command: { file: string; args: string[] }, env: Record<string, string>, cwd: string, signal: AbortSignal | undefined): StartedDbt {
+  const child = execa(command.file, command.args, {
+    reject: false,
+    cwd,
+    cancelSignal: signal,
+    // On cancellation dbt gets SIGINT first, which makes it cancel its open queries itself,
+    // then SIGKILL after 5 s. `cleanup` kills it too if the worker process exits.
+    killSignal: 'SIGINT',
+    cleanup: true,
+    forceKillAfterDelay: 5_000,
+    env,
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  return {
+    output: child.stdout,
+    stderr: () => stderr.join(''),
+    done: child.then((result) => ({ exitCode: result.exitCode ?? -1, cancelled: result.isCanceled })),
+  };
+}
+
+export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
   const db = urlParts(opts.databaseUrl);
   const launch = dbtLauncher(opts.dbtBin);
-  return async (invocation, onEvent) => {
+  const python = path.join(path.dirname(opts.dbtBin), 'python');
+  let server: Promise<DbtForkServer | undefined> | undefined;
+  let warmInUse = false;
+  const startServer = () =>
+    startDbtForkServer(python).catch((err: Error) => {
+      opts.onWarmUnavailable?.(err);
+      return undefined;
+    });
+  /** The invocation started through the warm dbt, or undefined to start it plainly. */
+  const warm = async (args: string[], env: Record<string, string>, signal: AbortSignal | undefined): Promise<StartedDbt | undefined> => {
+    if (!opts.keepWarm || process.platform !== 'linux' || !existsSync(python)) return undefined;
+    server ??= startServer();
+    let forkServer = await server;
+    if (!forkServer) return undefined;
+    let forked;
+    try {
+      forked = await forkServer.run({ script: opts.dbtBin, args, env, cwd: opts.projectDir, signal });
+    } catch {
+      // The warm dbt died (killed, out of memory): start a new one once, else go plain.
+      server = startServer();
+      forkServer = await server;
+      if (!forkServer) return undefined;
+      forked = await forkServer.run({ script: opts.dbtBin, args, env, cwd: opts.projectDir, signal });
+    }
+    warmInUse = true;
+    return {
+      output: forked.output,
+      stderr: () => '',
+      done: forked.exit.then(({ exitCode }) => ({ exitCode, cancelled: Boolean(signal?.aborted) })),
+    };
+  };
+  const run: DbtRunner = async (invocation, onEvent) => {
     mkdirSync(invocation.targetPath, { recursive: true });
     const args = [
       invocation.command,
@@ -108,41 +184,32 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
     if (invocation.vars) args.push('--vars', JSON.stringify(invocation.vars));
     args.push(...(invocation.extraArgs ?? []));
 
+    const env: Record<string, string> = {
+      DBT_PG_HOST: db.host,
+      DBT_PG_PORT: String(db.port),
+      DBT_PG_USER: db.user,
+      DBT_PG_PASSWORD: db.password,
+      DBT_PG_DBNAME: db.database,
+      // Not in the profile (dbt hashes the profile, and a name per run would force a full
+      // parse every time): libpq reads it from the environment.
+      PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
+      ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
+      ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
+      DBT_THREADS: String(opts.threads),
+      DBT_TARGET_PATH: invocation.targetPath,
+      DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+      DBT_VERSION_CHECK: 'false',
+      DBT_PARTIAL_PARSE: 'true',
+      ROAS_PARENT_PID: String(process.pid),
+    };
+
     const started = Date.now();
-    const command = launch(args);
-    const child = execa(command.file, command.args, {
-      reject: false,
-      cwd: opts.projectDir,
-      cancelSignal: invocation.signal,
-      // On cancellation dbt gets SIGINT first, which makes it cancel its open queries itself,
-      // then SIGKILL after 5 s. `cleanup` kills it too if the worker process exits.
-      killSignal: 'SIGINT',
-      cleanup: true,
-      forceKillAfterDelay: 5_000,
-      env: {
-        DBT_PG_HOST: db.host,
-        DBT_PG_PORT: String(db.port),
-        DBT_PG_USER: db.user,
-        DBT_PG_PASSWORD: db.password,
-        DBT_PG_DBNAME: db.database,
-        // Not in the profile (dbt hashes the profile, and a name per run would force a full
-        // parse every time): libpq reads it from the environment.
-        PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
-        ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
-        ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
-        DBT_THREADS: String(opts.threads),
-        DBT_TARGET_PATH: invocation.targetPath,
-        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-        DBT_VERSION_CHECK: 'false',
-        DBT_PARTIAL_PARSE: 'true',
-        ROAS_PARENT_PID: String(process.pid),
-      },
-    });
+    const proc = (await warm(args, env, invocation.signal)) ?? spawnDbt(launch(args), env, opts.projectDir, invocation.signal);
 
     const notable: DbtLogEvent[] = [];
     const raw: string[] = [];
     let dbtVersion: string | undefined;
-    const lines = readline.createInterface({ input: child.stdout });
+    const lines = readline.createInterface({ input: proc.output });
     const lineReaderDone = new Promise<void>((resolve) => lines.once('close', resolve));
     lines.on('line', (line) => {
       const event = parseLine(line);
@@ -154,21 +221,28 @@ export function createDbtRunner(opts: DbtRunnerOptions): DbtRunner {
       if (event.level === 'warn' || event.level === 'error' || event.name.endsWith('Result')) notable.push(event);
       onEvent?.(event);
     });
-    const stderr: string[] = [];
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    const result = await child;
+    const ended = await proc.done;
     await lineReaderDone;
     return {
       command: invocation.command,
       args,
-      exitCode: result.exitCode ?? -1,
+      exitCode: ended.exitCode,
       durationMs: Date.now() - started,
       notable,
-      rawOutput: [...raw, stderr.join('')].filter(Boolean).join('\n'),
+      rawOutput: [...raw, proc.stderr()].filter(Boolean).join('\n'),
       dbtVersion,
-      cancelled: result.isCanceled,
+      cancelled: ended.cancelled,
     };
   };
+  const close = async () => {
+    const forkServer = await server;
+    server = undefined;
+    await forkServer?.close();
+  };
+  return Object.defineProperties(run, {
+    close: { value: close },
+    warm: { get: () => warmInUse },
+  }) as ManagedDbtRunner;
 }
 
 /**

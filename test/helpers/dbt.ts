@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -20,6 +20,7 @@ export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean } =
     projectDir: path.join(PROJECT_ROOT, 'dbt'),
     databaseUrl,
     threads: 4,
+    keepWarm: true,
     ...(options.sharedParse === false ? {} : { sharedParseFile }),
   });
   let parsed: Promise<unknown> | undefined;
@@ -48,11 +49,35 @@ export function notPassing(nodes: DbtNodeResult[]): Record<string, string> {
   return Object.fromEntries(nodes.filter((n) => n.resourceType === 'test' && n.status !== 'pass').map((n) => [n.name, n.status]));
 }
 
-/** dbt processes of a date's step alive on this machine (their log path names date, step and attempt). */
+/**
+ * dbt processes of a date's step alive on this machine: a plain dbt names its target path (date,
+ * step, attempt) in its arguments; a dbt forked by the warm dbt holds `dbt.pid` open there.
+ */
 export async function dbtProcesses(runDate: string, opts: { step?: string; attempt?: number } = {}): Promise<number> {
   const marker = `/${runDate}/${opts.step ?? 'build'}/attempt-${opts.attempt ?? ''}`;
-  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-  return ps.stdout.split('\n').filter((l) => l.includes(marker) && !l.startsWith('ps ')).length;
+  const ps = await execa('ps', ['-eo', 'pid=,stat=,args='], { reject: false });
+  let n = 0;
+  for (const line of ps.stdout.split('\n')) {
+    const [pid, stat, ...args] = line.trim().split(/\s+/);
+    if (!pid || stat?.startsWith('Z') || args[0] === 'ps') continue;
+    if (args.join(' ').includes(marker)) n++;
+    else if (args.some((a) => a.endsWith('forkserver.py')) && openFiles(pid).some((f) => f.includes(marker) && f.endsWith('/dbt.pid'))) n++;
+  }
+  return n;
+}
+
+function openFiles(pid: string): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
 }
 
 /** PostgreSQL sessions named `applicationName` (a dbt attempt's), only those running a query when `active`. */

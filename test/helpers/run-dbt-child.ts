@@ -1,8 +1,17 @@
 // A process that starts one dbt invocation through the project's runner and waits: the parent
-// test kills it with SIGKILL to see what becomes of its dbt. Usage: run-dbt-child.ts <dbtBin> <targetPath>
+// test kills it with SIGKILL to see what becomes of its dbt. Usage: run-dbt-child.ts <dbtBin> <targetPath> [plain|warm]
 import { createDbtRunner } from '../../activities/dbt/runner';
 
-const [dbtBin, targetPath] = process.argv.slice(2);
-if (!dbtBin || !targetPath) throw new Error('usage: run-dbt-child.ts <dbtBin> <targetPath>');
-const runner = createDbtRunner({ dbtBin, projectDir: targetPath, databaseUrl: 'postgres://nobody@127.0.0.1:1/none', threads: 1 });
+const [dbtBin, targetPath, mode] = process.argv.slice(2);
+if (!dbtBin || !targetPath) throw new Error('usage: run-dbt-child.ts <dbtBin> <targetPath> [plain|warm]');
+const runner = createDbtRunner({
+  dbtBin,
+  projectDir: targetPath,
+  databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
+  threads: 1,
+  keepWarm: mode === 'warm',
+  onWarmUnavailable: (err) => {
+    throw err;
+  },
+});
 await runner({ command: 'run', targetPath });

@@ -6,12 +6,18 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createDbtRunner, type ManagedDbtRunner } from '../../activities/dbt/runner';
 import { PROJECT_ROOT } from '../../src/config';
+import { dbtSessions } from '../helpers/dbt';
+import { useTestDatabase } from '../helpers/db';
 import { eventually } from '../helpers/temporal';
 
 describe('the dbt runner', () => {
-  it('a dbt whose worker is killed with SIGKILL gets SIGINT at once and stops', async () => {
+  it.each([
+    ['started as a plain process', 'plain'],
+    ['forked by the warm dbt', 'warm'],
+  ])('a dbt %s whose worker is killed with SIGKILL gets SIGINT at once and stops', async (_, mode) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-orphan-'));
     // The venv's Python beside the stand-in, as in a real venv's bin/.
     symlinkSync(path.join(path.dirname(inject('dbtBin')), 'python'), path.join(dir, 'python'));
@@ -32,12 +38,15 @@ describe('the dbt runner', () => {
     );
     chmodSync(dbt, 0o755);
 
-    const worker = execa(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/helpers/run-dbt-child.ts'), dbt, path.join(dir, 'target')], {
+    const worker = execa(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/helpers/run-dbt-child.ts'), dbt, path.join(dir, 'target'), mode], {
       cwd: PROJECT_ROOT,
       reject: false,
     });
     await eventually('the stand-in dbt to start', () => Promise.resolve(existsSync(path.join(dir, 'started'))), 30_000);
     const dbtPid = Number(readFileSync(path.join(dir, 'started'), 'utf8'));
+    // Which way it started: a fork of the warm dbt runs under the server's command line.
+    const parent = readFileSync(`/proc/${readFileSync(`/proc/${dbtPid}/stat`, 'utf8').split(' ')[3]}/cmdline`, 'utf8');
+    expect(parent.includes('forkserver.py')).toBe(mode === 'warm');
 
     worker.kill('SIGKILL');
     expect((await worker).signal).toBe('SIGKILL');
@@ -57,3 +66,90 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('the warm dbt (imported once, a fork per invocation) with real dbt', () => {
+  const db = useTestDatabase(import.meta.url);
+  const projectDir = path.join(PROJECT_ROOT, 'dbt');
+  const runners: ManagedDbtRunner[] = [];
+  const make = (keepWarm: boolean) => {
+    const runner = createDbtRunner({ dbtBin: inject('dbtBin'), projectDir, databaseUrl: db.url, threads: 2, keepWarm });
+    runners.push(runner);
+    return runner;
+  };
+  afterAll(async () => {
+    await Promise.all(runners.map((r) => r.close()));
+  });
+  const root = mkdtempSync(path.join(os.tmpdir(), 'roas-warm-'));
+  const show = (sql: string) => ['--inline', sql, '--output', 'json', '--limit', '5'];
+
+  it('gives what a plain dbt gives: output, exit codes, artifacts; two invocations at once stay apart', async () => {
+    const plain = make(false);
+    const warm = make(true);
+    for (const runner of [plain, warm]) {
+      const name = runner === warm ? 'warm' : 'plain';
+      const ok = await runner({ command: 'debug', targetPath: path.join(root, `${name}-debug`) });
+      expect(ok.exitCode, ok.rawOutput).toBe(0);
+      expect(ok.dbtVersion).toMatch(/^1\.\d+\.\d+/);
+      // An unknown flag is a usage error (dbt exits 2); a failing query fails its node (exit 1).
+      const usage = await runner({ command: 'debug', targetPath: path.join(root, `${name}-usage`), extraArgs: ['--no-such-flag'] });
+      expect(usage.exitCode).toBe(2);
+      expect(usage.rawOutput).toContain('--no-such-flag');
+    }
+    expect(warm.warm).toBe(true);
+    expect(plain.warm).toBe(false);
+
+    // Two at once, each with its own run date and target path: each sees only its own.
+    const shown = new Map<string, string>();
+    const [a, b] = await Promise.all(
+      ['2026-01-02', '2026-03-04'].map((runDate) =>
+        warm(
+          {
+          command: 'show',
+          targetPath: path.join(root, `show-${runDate}`),
+          runDate,
+          applicationName: `roas-warm-${runDate}`,
+          extraArgs: show(`select current_setting('application_name') as app, '{{ env_var("ROAS_RUN_DATE") }}' as run_date`),
+          },
+          (event) => {
+            if (event.name === 'ShowNode') shown.set(runDate, JSON.stringify(event.data));
+          },
+        ),
+      ),
+    );
+    for (const [result, runDate] of [[a!, '2026-01-02'], [b!, '2026-03-04']] as const) {
+      expect(result.exitCode, result.rawOutput).toBe(0);
+      const preview = shown.get(runDate) ?? '';
+      expect(preview).toContain(`\\"run_date\\": \\"${runDate}\\"`);
+      expect(preview).toContain(`roas-warm-${runDate}`);
+      expect(existsSync(path.join(root, `show-${runDate}`, 'dbt.pid'))).toBe(true);
+    }
+
+    // A query that fails: the same exit code and message either way.
+    const [plainFail, warmFail] = await Promise.all(
+      [plain, warm].map((runner, i) => runner({ command: 'show', targetPath: path.join(root, `fail-${i}`), extraArgs: show('select 1/0 as boom') })),
+    );
+    expect(warmFail!.exitCode).not.toBe(0);
+    expect(warmFail!.exitCode).toBe(plainFail!.exitCode);
+    expect(warmFail!.notable.map((e) => e.msg).join('\n')).toMatch(/division by zero/);
+  });
+
+  it('a cancelled invocation stops dbt and its query', async () => {
+    const warm = make(true);
+    const controller = new AbortController();
+    const running = warm({
+      command: 'show',
+      targetPath: path.join(root, 'cancel'),
+      applicationName: 'roas-warm-cancel',
+      extraArgs: show('select pg_sleep(60) as slept'),
+      signal: controller.signal,
+    });
+    await eventually('the query to run', async () => (await dbtSessions(db.pool, 'roas-warm-cancel', { active: true })) > 0, 30_000);
+    const cancelledAt = Date.now();
+    controller.abort();
+    const result = await running;
+    expect(result.cancelled).toBe(true);
+    expect(result.exitCode).not.toBe(0);
+    expect(Date.now() - cancelledAt).toBeLessThan(6_000);
+    await eventually('the query to be gone', async () => (await dbtSessions(db.pool, 'roas-warm-cancel', { active: true })) === 0, 10_000);
+  });
+});

@@ -1,0 +1,163 @@
+"""A warm dbt: imports dbt once, then forks a fresh process for every invocation.
+
+Starting dbt costs seconds before it does any work (the interpreter, dbt's imports, the
+adapter), on every run. This server pays that once, at worker start: it imports dbt, listens
+on a Unix socket in a private directory, and for each connection forks a child that runs the
+dbt command line it was sent, exactly as the `dbt` program would (same script, same exit
+codes), with the child's output streamed back over the connection. A fork shares nothing
+mutable with its siblings: every invocation is its own process, with its own PID to interrupt,
+its own environment and its own artifacts; two dates run at once as two children.
+
+Protocol, one connection per invocation. The client sends one JSON line:
+    {"script": <the dbt console script>, "args": [...], "env": {...}, "cwd": <dir>}
+The child answers with a line {"roas_pid": <pid>}, then dbt's own output (stdout and stderr),
+then, when dbt returns, a line {"roas_exit": <code>}. A child killed by a signal ends the
+stream without that line.
+
+Lifetime: the server asks Linux to send it SIGTERM when its parent (the worker) dies, and each
+child asks for SIGINT when the server dies; SIGINT makes dbt cancel its open queries and stop.
+So a worker killed with SIGKILL leaves no dbt behind.
+
+Usage: python forkserver.py <socket path>
+"""
+
+import ctypes
+import json
+import os
+import runpy
+import signal
+import socket
+import sys
+import time
+
+PR_SET_PDEATHSIG = 1
+_pid_file = None
+
+
+def die_with_parent(sig):
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig))
+    except (AttributeError, OSError):
+        pass
+
+
+def preload():
+    """Imports what every dbt invocation needs; a missing dbt only makes the children slower."""
+    try:
+        import dbt.adapters.postgres  # noqa: F401
+        import dbt.cli.main  # noqa: F401
+        import dbt.parser.manifest  # noqa: F401
+        import dbt.task.build  # noqa: F401
+        import dbt.task.debug  # noqa: F401
+        return True
+    except Exception:  # pragma: no cover - the server still works, it just saves nothing
+        return False
+
+
+def read_request(conn):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+        if len(data) > 1_000_000:
+            return None
+    return json.loads(data)
+
+
+def run_child(conn, request):
+    """In the forked child: become the dbt invocation, report its exit code, exit."""
+    die_with_parent(signal.SIGINT)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    fd = conn.fileno()
+    os.write(fd, (json.dumps({"roas_pid": os.getpid()}) + "\n").encode())
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
+    os.chdir(request.get("cwd") or ".")
+    # A forked dbt's command line is the server's: the pid file, held open while dbt runs, is
+    # how a person (or a test, through /proc/<pid>/fd) tells which date and step a process is.
+    target = os.environ.get("DBT_TARGET_PATH")
+    if target:
+        os.makedirs(target, exist_ok=True)
+        global _pid_file
+        _pid_file = open(os.path.join(target, "dbt.pid"), "w")
+        _pid_file.write(f"{os.getpid()}\n")
+        _pid_file.flush()
+    script = request["script"]
+    sys.argv = [script, *request["args"]]
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exit_:
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
+        else:
+            print(exit_.code, file=sys.stderr)
+            code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException as error:  # the traceback is what a person needs to see
+        import traceback
+
+        traceback.print_exception(error)
+        code = 1
+    # Flush what dbt wrote (its log file too), then leave without the interpreter's slow
+    # teardown: the artifacts are on disk and the connection gets the exit code last.
+    try:
+        import logging
+        import multiprocessing.util
+
+        # What the interpreter's exit would do that matters: unlink dbt's named semaphores
+        # and flush the log handlers.
+        multiprocessing.util._exit_function()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os.write(1, (json.dumps({"roas_exit": code}) + "\n").encode())
+        os._exit(code)
+
+
+def main():
+    die_with_parent(signal.SIGTERM)
+    parent = os.environ.get("ROAS_PARENT_PID")
+    if parent and parent != str(os.getppid()):
+        sys.exit(130)  # the worker died before the parent-death signal was armed
+    socket_path = sys.argv[1]
+    started = time.monotonic()
+    preloaded = preload()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    os.chmod(socket_path, 0o600)
+    server.listen(16)
+    # Children are reaped by the kernel; the client learns the exit code from the stream.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    print(json.dumps({"roas_forkserver": "ready", "preloaded": preloaded, "seconds": round(time.monotonic() - started, 3)}), flush=True)
+    while True:
+        conn, _ = server.accept()
+        try:
+            request = read_request(conn)
+        except (OSError, ValueError):
+            request = None
+        if request is None:
+            conn.close()
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            server.close()
+            run_child(conn, request)
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+// The worker's side of the warm dbt (forkserver.py): starts it once, asks it for one forked dbt
+// process per invocation, and streams that process's output back. If it cannot start (no Linux,
+// no Python beside dbt), the runner starts dbt as a plain process instead.
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { PassThrough, type Readable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { PROJECT_ROOT } from '../../src/config';
+
+export const FORKSERVER_SCRIPT = path.join(PROJECT_ROOT, 'activities', 'dbt', 'forkserver.py');
+
+export interface ForkedDbt {
+  /** dbt's output, stdout and stderr together, without the server's own lines. */
+  output: Readable;
+  /** Resolves when the process has ended: its exit code, or -1 when a signal ended it. */
+  exit: Promise<{ exitCode: number; pid: number | undefined }>;
+}
+
+export interface DbtForkServer {
+  run(request: { script: string; args: string[]; env: Record<string, string>; cwd: string; signal?: AbortSignal }): Promise<ForkedDbt>;
+  close(): Promise<void>;
+  /** Whether dbt's modules were imported ahead (false: the children still work, just slower). */
+  readonly preloaded: boolean;
+}
+
+/** Starts the server with the venv's Python; rejects if it does not say it is ready in time. */
+export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?: number } = {}): Promise<DbtForkServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-'));
+  const socketPath = path.join(dir, 'dbt.sock');
+  const child: ResultPromise = execa(python, [FORKSERVER_SCRIPT, socketPath], {
+    reject: false,
+    cleanup: true,
+    stdin: 'ignore',
+    env: { ROAS_PARENT_PID: String(process.pid), PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const ready = await new Promise<{ preloaded: boolean }>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`the warm dbt did not start within ${opts.readyTimeoutMs ?? 60_000} ms`)), opts.readyTimeoutMs ?? 60_000);
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { roas_forkserver?: string; preloaded?: boolean };
+        if (msg.roas_forkserver === 'ready') {
+          clearTimeout(timer);
+          resolve({ preloaded: Boolean(msg.preloaded) });
+        }
+      } catch {
+        // not ours
+      }
+    });
+    void child.then((result) => {
+      clearTimeout(timer);
+      reject(new Error(`the warm dbt exited (${result.exitCode ?? result.signal}) before it was ready: ${stderr.join('').trim().slice(-500)}`));
+    });
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
+
+  let closed = false;
+  void child.then(() => {
+    closed = true;
+  });
+
+  return {
+    preloaded: ready.preloaded,
+    async run(request) {
+      if (closed) throw new Error('the warm dbt has stopped');
+      const socket = net.createConnection(socketPath);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      socket.write(JSON.stringify({ script: request.script, args: request.args, env: request.env, cwd: request.cwd }) + '\n');
+      const output = new PassThrough();
+      let pid: number | undefined;
+      let exitCode = -1;
+      let killTimer: NodeJS.Timeout | undefined;
+      const interrupt = () => {
+        if (!pid) return;
+        // SIGINT first: dbt cancels its open queries itself; SIGKILL if it has not stopped in 5 s.
+        try {
+          process.kill(pid, 'SIGINT');
+        } catch {
+          return;
+        }
+        killTimer = setTimeout(() => {
+          try {
+            process.kill(pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 5_000);
+      };
+      const lines = readline.createInterface({ input: socket });
+      const exit = new Promise<{ exitCode: number; pid: number | undefined }>((resolve) => {
+        lines.on('line', (line) => {
+          if (line.startsWith('{"roas_')) {
+            try {
+              const msg = JSON.parse(line) as { roas_pid?: number; roas_exit?: number };
+              if (typeof msg.roas_pid === 'number') {
+                pid = msg.roas_pid;
+                if (request.signal?.aborted) interrupt();
+                return;
+              }
+              if (typeof msg.roas_exit === 'number') {
+                exitCode = msg.roas_exit;
+                return;
+              }
+            } catch {
+              // dbt's own line that happens to look like ours
+            }
+          }
+          output.write(line + '\n');
+        });
+        lines.once('close', () => {
+          clearTimeout(killTimer);
+          request.signal?.removeEventListener('abort', interrupt);
+          output.end();
+          resolve({ exitCode, pid });
+        });
+      });
+      socket.on('error', () => socket.destroy());
+      request.signal?.addEventListener('abort', interrupt, { once: true });
+      return { output, exit };
+    },
+    async close() {
+      if (!closed) {
+        child.kill('SIGTERM');
+        await child;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
