@@ -107,6 +107,20 @@ export async function maintainEventPartitions(pool: pg.Pool, runDate: string, da
   return rows.map((r) => ({ day: r.day, movedRows: Number(r.moved_rows) }));
 }
 
+/**
+ * The daily runs waiting at their Flink gate now, from the ledger (shared by every replica): the
+ * gate is a run's first step, so it has waited since the run started. Rows older than a day are
+ * left out: past the gate's deadline, a row still "waiting" belongs to a run that was terminated.
+ */
+export async function flinkGatesWaiting(pool: pg.Pool): Promise<{ pipeline: string; runDate: string; since: Date }[]> {
+  const { rows } = await pool.query<{ pipeline: string; run_date: string; started_at: Date }>(
+    `SELECT pipeline, run_date::text AS run_date, min(started_at) AS started_at FROM orchestrator.pipeline_runs
+     WHERE status = 'running' AND current_step = 'waiting-for-flink' AND started_at > now() - interval '1 day'
+     GROUP BY pipeline, run_date`,
+  );
+  return rows.map((r) => ({ pipeline: r.pipeline, runDate: r.run_date, since: r.started_at }));
+}
+
 /** How long a marker may wait for its day's rows before the gate opens regardless. */
 export const MARKER_GRACE_SECONDS = 120;
 

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
+import { flinkGatesWaiting } from '../activities/ledger';
 import type { Logger } from './logger';
 import type { PipelineMetrics } from './metrics';
 
@@ -25,6 +26,12 @@ export interface HealthServer {
 }
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
+  // The gauges read at scrape time: is this worker polling, and which Flink gates wait now.
+  opts.metrics.watch({
+    workerState: () => opts.worker.getState(),
+    taskQueue: opts.worker.options.taskQueue,
+    flinkGatesWaiting: () => flinkGatesWaiting(opts.pool),
+  });
   const health = async () => {
     const state = opts.worker.getState();
     const temporal = await Promise.race([

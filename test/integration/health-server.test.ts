@@ -45,11 +45,23 @@ describe("npm start's /healthz and /metrics", () => {
       const ok = await fetch(`${server.url}/healthz`);
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ ok: true, worker: 'RUNNING', temporal: 'ok', postgres: 'ok' });
-      expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('roas_worker_process_resident_memory_bytes');
+      // A run at its Flink gate in the ledger: /metrics shows since when it waits.
+      await db.pool.query(
+        `INSERT INTO orchestrator.pipeline_runs (workflow_id, run_id, pipeline, run_date, status, current_step, started_at)
+         VALUES ('dbt-daily-run-2026-11-26', 'r1', 'dbt_daily_run', '2026-11-26', 'running', 'waiting-for-flink', now() - interval '40 minutes')`,
+      );
+      const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metricsText).toContain('roas_worker_process_resident_memory_bytes');
+      expect(metricsText).toMatch(/roas_worker_polling\{task_queue="test-health-[^"]*"\} 1/);
+      expect(metricsText).toMatch(/roas_worker_memory_limit_bytes \d+/);
+      const since = /roas_flink_gate_waiting_since_timestamp_seconds\{pipeline="dbt_daily_run",run_date="2026-11-26"\} (\d+)/.exec(metricsText);
+      expect(Number(since?.[1])).toBeGreaterThan(Date.now() / 1000 - 41 * 60);
+      expect(Number(since?.[1])).toBeLessThan(Date.now() / 1000 - 39 * 60);
       worker.shutdown();
       await running;
       const stopped = await fetch(`${server.url}/healthz`);
       expect(stopped.status).toBe(503);
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/roas_worker_polling\{task_queue="test-health-[^"]*"\} 0/);
     } finally {
       server.close();
       await close();
