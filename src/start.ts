@@ -1,5 +1,6 @@
 // `npm start`: the local stack (venv, PostgreSQL, Temporal dev server with Web UI) and the worker,
-// in one foreground process. Ctrl-C stops the worker and whatever this command started.
+// in one foreground process. Ctrl-C (or `roas stack stop`) stops the worker and whatever this
+// command started, and says so in its last line.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { applySchedules } from './client/schedules';
@@ -10,7 +11,8 @@ import { redactUrl } from './db/url';
 import { startHealthServer } from './health-server';
 import { createLogger, sdkLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
-import { startLocalStack, type LocalStack } from './stack';
+import { startLocalStack, stoppedLine, type LocalStack } from './stack';
+import { forgetProcess, recordProcess } from './stack/pids';
 import { createRoasWorker } from './worker';
 import { dbtConnectionCheck } from '../workflows';
 
@@ -35,6 +37,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let workerRan = false;
+  // Recorded first, so `roas stack stop` can stop this process (and through it, what it starts) at any point.
+  recordProcess(config.localDir, { kind: 'npm-start', name: 'npm start (the worker)', pid: process.pid, detail: `task queue ${config.temporal.taskQueue}` });
   try {
     stack = await startLocalStack(config, log);
     if (stopping) return;
@@ -50,6 +55,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopWorker = () => worker.shutdown();
     const running = worker.run();
+    workerRan = true;
     // The readiness signal a script can wait on (curl -sf …/healthz), on this machine only.
     const health = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, host: '127.0.0.1', log }).catch((err: Error) => {
       log.warn({ port: config.httpPort, err: err.message }, 'could not serve /healthz and /metrics (is the port taken? set ROAS_HTTP_PORT)');
@@ -94,6 +100,8 @@ async function main(): Promise<void> {
       log.info('stopping what this command started');
       await stack.stop();
     }
+    forgetProcess(config.localDir, 'npm-start', process.pid);
+    if (stopping || workerRan) console.log(stoppedLine(stack, { worker: workerRan }));
   }
 }
 

@@ -20,6 +20,9 @@ export interface PostgresHandle {
   /** URL of the marketing_roas database. */
   url: string;
   startedByUs: boolean;
+  /** The postmaster's process and data directory, when we started it. */
+  pid?: number;
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -115,6 +118,8 @@ export class LocalCluster {
     return {
       url: this.url(port),
       startedByUs: true,
+      pid: this.postmasterPid(),
+      dataDir: this.dataDir,
       stop: async () => {
         await this.pgTool('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop'], { reject: false });
       },
@@ -147,6 +152,14 @@ export class LocalCluster {
     }
     const conf = path.join(this.dataDir, 'postgresql.conf');
     writeFileSync(conf, readFileSync(conf, 'utf8') + "\ninclude_if_exists = 'roas.conf'\n");
+  }
+
+  /** The postmaster's process id, from postmaster.pid (its first line). */
+  private postmasterPid(): number | undefined {
+    const pidFile = path.join(this.dataDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return undefined;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 
   /** The port of our cluster when it is already running, from postmaster.pid. */

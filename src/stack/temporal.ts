@@ -14,6 +14,8 @@ export interface TemporalHandle {
   /** Web UI address, when known. */
   uiUrl: string | undefined;
   startedByUs: boolean;
+  /** The dev server's process, when we started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export interface DevServerOptions {
 }
 
 /** Spawns `temporal server start-dev` and waits until it answers. */
-export async function spawnDevServer(opts: DevServerOptions): Promise<{ stop(): Promise<void> }> {
+export async function spawnDevServer(opts: DevServerOptions): Promise<{ pid: number | undefined; stop(): Promise<void> }> {
   const address = `127.0.0.1:${opts.port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
@@ -78,7 +80,7 @@ export async function spawnDevServer(opts: DevServerOptions): Promise<{ stop(): 
     await stop();
     throw new BootstrapError(`The Temporal dev server did not start on ${address}; see ${opts.logFile}.`);
   }
-  return { stop };
+  return { pid: child.pid, stop };
 }
 
 export async function startTemporal(config: Config, temporalBinary: string, log: Logger): Promise<TemporalHandle> {
@@ -119,5 +121,5 @@ export async function startTemporal(config: Config, temporalBinary: string, log:
     namespace: t.namespace,
   });
   log.info({ address, ui: t.uiUrl }, 'started the Temporal dev server');
-  return { address, uiUrl: t.uiUrl, startedByUs: true, stop: () => server.stop() };
+  return { address, uiUrl: t.uiUrl, startedByUs: true, pid: server.pid, stop: () => server.stop() };
 }
