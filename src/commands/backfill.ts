@@ -5,6 +5,7 @@ import type * as Signals from '../../workflows/signals';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import { requireEndedDay, type CliContext } from './context';
+import { followProgress } from './follow';
 
 /** "; waiting for Flink to report …" for the running dates whose run waits at its Flink gate. */
 async function flinkWaits(client: Client, { progressQuery, workflowIds }: typeof Signals, pipeline: string, running: string[]): Promise<string> {
@@ -73,19 +74,13 @@ export function backfillCommand(context: () => Promise<CliContext>): Command {
         });
         console.log(`started ${workflowId}\n  ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${workflowId}`);
         if (!opts.wait) return;
-        let last = '';
-        const done = handle.result();
-        let finished = false;
-        void done.finally(() => (finished = true)).catch(() => {});
-        while (!finished) {
-          const p = await handle.query(backfillProgressQuery).catch(() => undefined);
-          let line = p ? `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}` : '';
-          if (p?.running.length) line += await flinkWaits(client, signals, pipeline, p.running);
-          if (line && line !== last) console.log(`  ${line}`);
-          last = line;
-          await Promise.race([done.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
-        }
-        const results: BackfillDateResult[] = await done;
+        const look = async () => {
+          const p = await handle.query(backfillProgressQuery);
+          let line = `${p.done}/${p.total} dates done${p.running.length ? `, running ${p.running.join(', ')}` : ''}`;
+          if (p.running.length) line += await flinkWaits(client, signals, pipeline, p.running);
+          return { key: line, line };
+        };
+        const results: BackfillDateResult[] = await followProgress(look, handle.result(), Date.now());
         for (const r of results) console.log(`  ${r.runDate} ${r.status.padEnd(9)} ${r.detail}`);
         if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
       } finally {

@@ -4,6 +4,7 @@ import { UsageError } from '../errors';
 import { describeProgress } from '../../workflows/describe';
 import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
 import { requireEndedDay, type CliContext } from './context';
+import { followProgress, type ProgressView } from './follow';
 
 const PIPELINES = ['dbt', 'etl'] as const;
 
@@ -35,7 +36,9 @@ export function runCommand(context: () => Promise<CliContext>): Command {
         const link = `${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${handle.workflowId}`;
         console.log(`started ${handle.workflowId}\n  ${link}`);
         if (!opts.wait) return;
-        const result = await follow(() => handle.query(progressQuery), handle.result(), Date.now());
+        const result = await followProgress<DbtDailyRunResult | DailyEtlResult>(() => handle.query(progressQuery).then((p) => progressView(p)), handle.result(), Date.now(), {
+          stamp: true,
+        });
         if ('checks' in result) printEtlResult(result);
         else printResult(result);
       } catch (err) {
@@ -52,30 +55,14 @@ export function runCommand(context: () => Promise<CliContext>): Command {
     });
 }
 
-/** Prints a line whenever the run's progress changes, until it ends. */
-async function follow(
-  progress: () => Promise<DbtDailyRunProgress>,
-  result: Promise<DbtDailyRunResult | DailyEtlResult>,
-  startedMs: number,
-): Promise<DbtDailyRunResult | DailyEtlResult> {
-  let done = false;
-  let last = '';
-  const finished = result.finally(() => {
-    done = true;
-  });
-  while (!done) {
-    const p = await progress().catch(() => undefined);
-    if (p) {
-      // Compared without the clock, so a waiting run prints once, not every second.
-      const key = `${p.step}|${p.nodesDone}/${p.nodesTotal}|${p.attempt}|${p.failures.join(',')}|${p.slaMissed}`;
-      const failures = p.failures.length ? `, failures: ${p.failures.join(', ')}` : '';
-      const line = `${describeProgress(p, Date.now())}${failures}${p.slaMissed ? ', SLA missed' : ''}`;
-      if (key !== last) console.log(`  [${((Date.now() - startedMs) / 1000).toFixed(0).padStart(4)}s] ${line}`);
-      last = key;
-    }
-    await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
-  }
-  return finished;
+/** What `--wait` shows of a run's progress query. */
+export function progressView(p: DbtDailyRunProgress, nowMs = Date.now()): ProgressView {
+  const failures = p.failures.length ? `, failures: ${p.failures.join(', ')}` : '';
+  return {
+    // Compared without the clock, so a waiting run prints once (and then a heartbeat), not every second.
+    key: `${p.step}|${p.nodesDone}/${p.nodesTotal}|${p.attempt}|${p.failures.join(',')}|${p.slaMissed}`,
+    line: `${describeProgress(p, nowMs)}${failures}${p.slaMissed ? ', SLA missed' : ''}`,
+  };
 }
 
 function printResult(r: DbtDailyRunResult): void {

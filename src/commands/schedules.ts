@@ -3,6 +3,7 @@ import type * as TemporalClient from '@temporalio/client';
 import type * as ClientSchedules from '../client/schedules';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
+import { requireSubcommand } from './subcommands';
 
 /** What a subcommand works with: the context, a connected client, and the modules imported when one runs (the Temporal client is heavy). */
 interface Modules {
@@ -16,6 +17,22 @@ function scheduleArg({ findSchedule, SCHEDULES }: typeof ClientSchedules, name: 
   const def = findSchedule(name);
   if (!def) throw new UsageError(`unknown schedule "${name}": choose one of ${SCHEDULES.map((s) => s.name).join(', ')}`);
   return def;
+}
+
+/** What `schedules list` needs of a schedule's description. */
+export interface ScheduleState {
+  state: { paused: boolean; note?: string };
+  info: { nextActionTimes: Date[]; recentActions: { scheduledAt: Date; action: { workflow: { workflowId: string } } }[] };
+}
+
+/** One schedule as `schedules list` prints it: a paused one has no next runs to show, only that it is paused. */
+export function scheduleLines(def: { name: string; scheduleId: string; hourUtc: number }, d: ScheduleState): string[] {
+  const lines = [`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} ${d.state.paused ? 'PAUSED' : 'active'}  ${String(def.hourUtc).padStart(2, '0')}:00 UTC`];
+  if (d.state.note) lines.push(`     note: ${d.state.note}`);
+  const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || '–';
+  lines.push(`     next: ${d.state.paused ? `paused (roas schedules unpause ${def.name} to resume)` : next}`);
+  for (const a of d.info.recentActions.slice(-3)) lines.push(`     ran:  ${a.scheduledAt.toISOString()} → ${a.action.workflow.workflowId}`);
+  return lines;
 }
 
 export function schedulesCommand(context: () => Promise<CliContext>): Command {
@@ -50,11 +67,7 @@ export function schedulesCommand(context: () => Promise<CliContext>): Command {
         for (const def of schedules.SCHEDULES) {
           try {
             const d = await client.schedule.getHandle(def.scheduleId).describe();
-            console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} ${d.state.paused ? 'PAUSED' : 'active'}  ${String(def.hourUtc).padStart(2, '0')}:00 UTC`);
-            if (d.state.note) console.log(`     note: ${d.state.note}`);
-            console.log(`     next: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || '–'}`);
-            const recent = d.info.recentActions.slice(-3);
-            for (const a of recent) console.log(`     ran:  ${a.scheduledAt.toISOString()} → ${a.action.workflow.workflowId}`);
+            for (const line of scheduleLines(def, d)) console.log(line);
           } catch (err) {
             if (!(err instanceof temporal.ScheduleNotFoundError)) throw err;
             console.log(`${def.name.padEnd(4)} ${def.scheduleId.padEnd(14)} missing: run \`roas schedules apply\``);
@@ -87,5 +100,5 @@ export function schedulesCommand(context: () => Promise<CliContext>): Command {
         console.log(`triggered ${def.scheduleId}: follow it with roas runs`);
       }),
     );
-  return cmd;
+  return requireSubcommand(cmd);
 }

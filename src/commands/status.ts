@@ -6,7 +6,7 @@ import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
 
-interface LedgerRow {
+export interface LedgerRow {
   pipeline: string;
   run_date: string;
   workflow_id: string;
@@ -23,8 +23,43 @@ interface LedgerRow {
   summary: Record<string, unknown>;
 }
 
-const duration = (r: LedgerRow) => {
-  const ms = (r.finished_at ?? new Date()).getTime() - r.started_at.getTime();
+/** The pipelines in the order they run for a date: the dbt run at 00:00 UTC, the daily ETL after it. */
+const PIPELINE_ORDER = ['dbt_daily_run', 'daily_etl'];
+
+/**
+ * The SLA of a run as `status` shows it. The dbt run has one (1 hour from its scheduled time):
+ * met, MISSED, or pending while it runs. The daily ETL has no SLA timer; it says so rather than
+ * a dash, which would read as "not known".
+ */
+export function slaText(r: Pick<LedgerRow, 'pipeline' | 'status' | 'sla_met'>): string {
+  if (r.pipeline === 'daily_etl') return 'none';
+  if (r.sla_met !== null) return r.sla_met ? 'met' : 'MISSED';
+  return r.status === 'running' ? 'pending' : '–';
+}
+
+/** A date's ledger rows as `status` prints them: the dbt run first, then the daily ETL, each by start time. */
+export function ledgerLines(rows: LedgerRow[], nowMs = Date.now()): string[] {
+  const rank = (p: string) => (PIPELINE_ORDER.includes(p) ? PIPELINE_ORDER.indexOf(p) : PIPELINE_ORDER.length);
+  const sorted = [...rows].sort((a, b) => rank(a.pipeline) - rank(b.pipeline) || a.pipeline.localeCompare(b.pipeline) || a.started_at.getTime() - b.started_at.getTime());
+  const lines: string[] = [];
+  for (const r of sorted) {
+    lines.push(
+      `  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r, nowMs).padStart(7)}  trigger ${r.trigger}, step ${r.current_step ?? '–'}, attempts ${r.attempts}, SLA ${slaText(r)}`,
+    );
+    for (const [step, info] of Object.entries(r.summary)) {
+      const s = info as { dbtSeconds?: number; attempt?: number; warnings?: string[] } | string;
+      if (typeof s === 'object' && s && 'dbtSeconds' in s) {
+        lines.push(`      dbt ${step}: ${s.dbtSeconds?.toFixed(1)}s, attempt ${s.attempt}${s.warnings?.length ? `, warnings: ${s.warnings.join(', ')}` : ''}`);
+      }
+    }
+    if (r.error) lines.push(`      last error (${r.error_type}): ${r.error.split('\n')[0]}`);
+    if (r.status === 'skipped' && typeof r.summary.skipped === 'string') lines.push(`      skipped: ${r.summary.skipped}`);
+  }
+  return lines;
+}
+
+const duration = (r: LedgerRow, nowMs = Date.now()) => {
+  const ms = (r.finished_at?.getTime() ?? nowMs) - r.started_at.getTime();
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 };
 
@@ -44,25 +79,13 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
         const pool = await ctx.pool();
         const { rows } = await pool.query<LedgerRow>(
           `SELECT pipeline, run_date::text, workflow_id, run_id, status, trigger, current_step, attempts, sla_met, error_type, error, started_at, finished_at, summary
-           FROM orchestrator.pipeline_runs WHERE run_date = $1 ORDER BY pipeline, started_at`,
+           FROM orchestrator.pipeline_runs WHERE run_date = $1`,
           [runDate],
         );
         console.log(`${runDate}`);
         for (const line of await describeFlinkDay(pool, runDate)) console.log(`  ${line}`);
         if (!rows.length) console.log('  no runs yet: start one with roas run dbt --date ' + runDate);
-        for (const r of rows) {
-          console.log(
-            `  ${r.pipeline.padEnd(13)} ${r.status.padEnd(9)} ${duration(r).padStart(7)}  trigger ${r.trigger}, step ${r.current_step ?? '–'}, attempts ${r.attempts}, SLA ${r.sla_met === null ? '–' : r.sla_met ? 'met' : 'MISSED'}`,
-          );
-          for (const [step, info] of Object.entries(r.summary)) {
-            const s = info as { dbtSeconds?: number; attempt?: number; warnings?: string[] } | string;
-            if (typeof s === 'object' && s && 'dbtSeconds' in s) {
-              console.log(`      dbt ${step}: ${s.dbtSeconds?.toFixed(1)}s, attempt ${s.attempt}${s.warnings?.length ? `, warnings: ${s.warnings.join(', ')}` : ''}`);
-            }
-          }
-          if (r.error) console.log(`      last error (${r.error_type}): ${r.error.split('\n')[0]}`);
-          if (r.status === 'skipped' && typeof r.summary.skipped === 'string') console.log(`      skipped: ${r.summary.skipped}`);
-        }
+        for (const line of ledgerLines(rows)) console.log(line);
         const client = await ctx.temporal().catch(() => undefined);
         if (!client) {
           console.log('  (Temporal is not reachable: live progress unavailable)');

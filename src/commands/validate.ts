@@ -4,7 +4,7 @@ import type { DbtFailureDetails, DbtStepInput, DbtStepResult, ReportSummary, Val
 import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
-import type { CliContext } from './context';
+import { requireEndedDay, type CliContext } from './context';
 
 /** Check the pipeline definitions without running anything. */
 export function validateCommand(context: () => Promise<CliContext>): Command {
@@ -51,7 +51,8 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
     .action(async (step: string, opts: { date: string; pipeline: string }) => {
       if (!(STEPS as readonly string[]).includes(step)) throw new UsageError(`unknown step "${step}": choose one of ${STEPS.join(', ')}`);
       if (opts.pipeline !== 'dbt' && opts.pipeline !== 'etl') throw new UsageError(`--pipeline must be dbt or etl, not "${opts.pipeline}"`);
-      const runDate = parseRunDate(opts.date, '--date');
+      // As `roas run` does: a step of a day that has not ended would work on part of a day.
+      const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
       const ctx = await context();
       const [{ MockActivityEnvironment }, { createActivities }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }] = await Promise.all([
         import('@temporalio/testing'),
