@@ -66,6 +66,7 @@ export function renderHtml(data: ReportData, charts: Chart[], checks: Validation
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1.5rem; }
   figure { margin: 0; border: 1px solid #eee; border-radius: 8px; padding: 0.5rem; overflow-x: auto; }
   figure svg { max-width: 100%; height: auto; }
+  figcaption.note { color: #555; font-size: 0.85rem; margin: 0.3rem 0.5rem; }
   table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin-top: 1rem; }
   th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.5rem; text-align: right; }
   th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
@@ -89,7 +90,9 @@ ${
     : ''
 }
 <section class="charts">
-${charts.map((c) => `<figure id="chart-${c.id}" aria-label="${escapeHtml(c.title)}">${c.svg}</figure>`).join('\n')}
+${charts
+  .map((c) => `<figure id="chart-${c.id}" aria-label="${escapeHtml(c.title)}">${c.svg}${c.note ? `<figcaption class="note">${escapeHtml(c.note)}</figcaption>` : ''}</figure>`)
+  .join('\n')}
 </section>
 <section>
 <h2>Campaigns</h2>
