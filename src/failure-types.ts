@@ -22,4 +22,7 @@ export const FLINK_GATE_DEADLINE = 'FlinkGateDeadline';
 /** The step's tests passed but no audited day of its models was found to publish: a broken build, not a passing one. */
 export const NOTHING_TO_PUBLISH = 'NothingToPublish';
 
+/** The report of a date with no figures at all (no campaign in analytics for the day): refused, not written empty. */
+export const REPORT_NO_DATA = 'ReportNoData';
+
 export const NON_RETRYABLE_DBT_FAILURES = [DBT_COMPILATION_ERROR, DBT_MODEL_ERROR, DBT_TEST_FAILURE, DBT_NOTHING_SELECTED, NOTHING_TO_PUBLISH] as const;

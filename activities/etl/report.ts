@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { REPORT_NO_DATA } from '../../src/failure-types';
 import type { ReportSummary, ValidationCheck } from '../../workflows/types';
 import { renderCharts, type Chart } from './charts';
 import type { ReportData } from './report-data';
@@ -110,10 +112,30 @@ ${rows}
 }
 
 /**
+ * A day with no figures gets no report: a page of empty charts and ₩0 would read as a day that
+ * earned nothing, and the Slack summary would announce it. The ETL fails instead (not retried:
+ * the data will not appear by itself), saying which date and what to do; an earlier report of
+ * the date is left as it was.
+ */
+export function assertReportHasData(data: ReportData): void {
+  if (data.totals.campaigns > 0) return;
+  const d = data.runDate;
+  throw ApplicationFailure.create({
+    type: REPORT_NO_DATA,
+    nonRetryable: true,
+    message:
+      `No data for ${d}: no campaign has figures for the day in analytics.fct_daily_metrics, so no report was written. ` +
+      `Check the day's events and runs with roas status --date ${d}; once the day has events (Flink, or roas generate-events) ` +
+      `and its dbt run succeeded (roas run dbt --date ${d} --force), run the report again: roas run etl --date ${d} --force.`,
+  });
+}
+
+/**
  * Writes the date's report into a fresh folder, then swaps it in by rename, so a reader sees the
  * old report or the new one, never half of one; a re-run replaces the date's report whole.
  */
 export async function writeReport(reportsDir: string, data: ReportData, checks: ValidationCheck[], generatedAt: string): Promise<ReportSummary> {
+  assertReportHasData(data);
   mkdirSync(reportsDir, { recursive: true });
   const charts = await renderCharts(data);
   const token = randomBytes(4).toString('hex');

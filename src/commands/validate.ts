@@ -111,7 +111,17 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
           for (const c of checks) console.log(`${c.status.padEnd(5)} ${c.name}: ${c.detail}`);
           if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
         } else {
-          const r: ReportSummary = await env.run((d: string) => activities.generateReport(d, []), runDate);
+          let r: ReportSummary;
+          try {
+            r = await env.run((d: string) => activities.generateReport(d, []), runDate);
+          } catch (err) {
+            // A refusal that says what to do (a day with no data): its message, not a stack.
+            const failure = err as { name?: string; message?: string };
+            if (failure.name !== 'ApplicationFailure') throw err;
+            console.error(`failed: ${failure.message}`);
+            process.exitCode = 1;
+            return;
+          }
           console.log(`report: ${r.htmlPath}`);
         }
       } finally {

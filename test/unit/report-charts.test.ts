@@ -1,9 +1,13 @@
 // The daily report's charts where a first reader stumbled: the bottom campaigns when many have no
-// revenue (ROAS 0, tied), the 7-day trend with days missing.
+// revenue (ROAS 0, tied), the 7-day trend with days missing, and a day with no data at all.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRoas, renderCharts, topAndBottom } from '../../activities/etl/charts';
 import type { CampaignRow, ReportData } from '../../activities/etl/report-data';
-import { renderHtml } from '../../activities/etl/report';
+import { renderHtml, writeReport } from '../../activities/etl/report';
+import { REPORT_NO_DATA } from '../../src/failure-types';
 
 function campaign(id: number, roas: number | null, spend: number, name = `Campaign ${id}`): CampaignRow {
   return {
@@ -187,5 +191,32 @@ describe('7-day ROAS trend', () => {
     expect(formatRoas(2.74281)).toBe('2.74×');
     expect(formatRoas(0)).toBe('0.00×');
     expect(formatRoas(null)).toBe('–');
+  });
+});
+
+describe('a day with no data', () => {
+  it('is refused, not written: a non-retryable failure naming the date and what to do; an earlier report stays', async () => {
+    const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-report-empty-'));
+    const earlier = path.join(reportsDir, '2026-11-26');
+    mkdirSync(earlier);
+    writeFileSync(path.join(earlier, 'index.html'), 'the earlier report');
+    const empty = reportData([], {});
+    empty.totals = { ...empty.totals, campaigns: 0, impressions: 0, clicks: 0, conversions: 0, spend_krw: '0', revenue_krw: '0', roas: null };
+    const refused = await writeReport(reportsDir, empty, [], 'now').then(
+      () => null,
+      (e: unknown) => e as { name: string; type: string; nonRetryable: boolean; message: string },
+    );
+    expect(refused).toMatchObject({ name: 'ApplicationFailure', type: REPORT_NO_DATA, nonRetryable: true });
+    expect(refused!.message).toMatch(/^No data for 2026-11-26: /);
+    expect(refused!.message).toContain('roas status --date 2026-11-26');
+    expect(refused!.message).toContain('roas run etl --date 2026-11-26 --force');
+    expect(readFileSync(path.join(earlier, 'index.html'), 'utf8')).toBe('the earlier report');
+    expect(existsSync(path.join(reportsDir, '2026-11-27'))).toBe(false);
+  });
+
+  it('a day with campaigns is written', async () => {
+    const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-report-day-'));
+    const summary = await writeReport(reportsDir, reportData(thirteenWithoutRevenue()), [], 'now');
+    expect(readFileSync(summary.htmlPath, 'utf8')).toContain('13 campaigns with no revenue');
   });
 });
