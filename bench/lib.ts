@@ -115,7 +115,16 @@ export async function benchStack(label: string): Promise<BenchStack> {
   // As the worker does: one parse of the project, reused by every dbt process.
   const parseFile = path.join(artifacts, 'parse', 'partial_parse.msgpack');
   mkdirSync(path.dirname(parseFile), { recursive: true });
-  const real = createDbtRunner({ dbtBin: tools.dbt, projectDir: config.dbt.projectDir, databaseUrl: url, threads: config.dbt.threads, sharedParseFile: parseFile });
+  // As the worker does: dbt kept warm (imported once, a fork per invocation) unless
+  // ROAS_BENCH_PLAIN_DBT=1 asks for a new dbt process per step (the before figures).
+  const real = createDbtRunner({
+    dbtBin: tools.dbt,
+    projectDir: config.dbt.projectDir,
+    databaseUrl: url,
+    threads: config.dbt.threads,
+    sharedParseFile: parseFile,
+    keepWarm: process.env.ROAS_BENCH_PLAIN_DBT !== '1',
+  });
   await saveSharedParse(real, parseFile);
   const spawns: DbtSpawn[] = [];
   const runner: DbtRunner = async (inv, onEvent) => {
@@ -156,6 +165,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
       }
     },
     close: async () => {
+      await real.close();
       await native.close();
       await connection.close();
       await server.stop();

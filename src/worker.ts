@@ -73,7 +73,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     // dbt imported once per worker, a fresh process forked from it per step: no start-up cost
     // per run.
     keepWarm: true,
-    onWarmUnavailable: (err) => log.warn({ err: err.message }, 'the warm dbt could not start; each step starts dbt as a new process (slower, same results)'),
+    onWarmUnavailable: (err) => log.warn({ err: err.message }, 'dbt is not fully kept warm: steps start slower (same results)'),
   });
   // One parse of the dbt project per worker start (so, per deploy), reused by every date, step
   // and attempt: a run then pays for no parsing. Without it a run still works, parsing in full.

@@ -9,10 +9,19 @@ mutable with its siblings: every invocation is its own process, with its own PID
 its own environment and its own artifacts; two dates run at once as two children.
 
 Protocol, one connection per invocation. The client sends one JSON line:
-    {"script": <the dbt console script>, "args": [...], "env": {...}, "cwd": <dir>}
+    {"script": <the dbt console script>, "args": [...], "env": {...}, "cwd": <dir>,
+     "manifestKey": <optional>}
 The child answers with a line {"roas_pid": <pid>}, then dbt's own output (stdout and stderr),
 then, when dbt returns, a line {"roas_exit": <code>}. A child killed by a signal ends the
 stream without that line.
+
+The parsed project, kept in memory. A request {"prepare": {"args": [...], "env": {...},
+"cwd": <dir>, "key": <key>}} makes the server itself run `dbt parse` once and keep the parsed
+project; it answers {"roas_prepared": true|false, ...}. An invocation sent with the same
+"manifestKey" then starts from that parse instead of reading and checking the saved one, as
+long as no file of the project has changed since (a change, or a different key, and the child
+parses as dbt always does: nothing stale is ever used). The run date is not part of any parse:
+models read it at run time.
 
 Lifetime: the server asks Linux to send it SIGTERM when its parent (the worker) dies, and each
 child asks for SIGINT when the server dies; SIGINT makes dbt cancel its open queries and stop.
@@ -54,6 +63,50 @@ def preload():
         return False
 
 
+_prepared = {"key": None, "manifest": None, "stamp": None, "dir": None}
+
+
+def project_stamp(project_dir):
+    """Every file dbt reads from the project, with its size and modification time."""
+    stamp = []
+    for root, dirs, files in os.walk(project_dir):
+        dirs[:] = sorted(d for d in dirs if d not in ("target", "logs", "__pycache__", ".venv") and not d.startswith("."))
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            try:
+                st = os.stat(full)
+            except OSError:
+                continue
+            stamp.append((full, st.st_size, st.st_mtime_ns))
+    return stamp
+
+
+def prepare(request):
+    """Runs `dbt parse` in this process and keeps the parsed project for the children."""
+    from dbt.cli.main import dbtRunner
+
+    env = {str(k): str(v) for k, v in request.get("env", {}).items()}
+    os.environ.update(env)
+    cwd = request.get("cwd") or "."
+    os.chdir(cwd)
+    stamp = project_stamp(cwd)
+    result = dbtRunner().invoke(list(request["args"]))
+    if not result.success or result.result is None:
+        _prepared.update(key=None, manifest=None, stamp=None, dir=None)
+        return {"roas_prepared": False, "error": str(result.exception or "dbt parse failed")}
+    _prepared.update(key=request["key"], manifest=result.result, stamp=stamp, dir=cwd)
+    return {"roas_prepared": True, "nodes": len(result.result.nodes)}
+
+
+def prepared_manifest(key):
+    """The kept parse, if it was made for this key and the project has not changed since."""
+    if key is None or _prepared["key"] != key or _prepared["manifest"] is None:
+        return None
+    if project_stamp(_prepared["dir"]) != _prepared["stamp"]:
+        return None
+    return _prepared["manifest"]
+
+
 def read_request(conn):
     data = b""
     while not data.endswith(b"\n"):
@@ -66,7 +119,7 @@ def read_request(conn):
     return json.loads(data)
 
 
-def run_child(conn, request):
+def run_child(conn, request, manifest):
     """In the forked child: become the dbt invocation, report its exit code, exit."""
     die_with_parent(signal.SIGINT)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -93,7 +146,10 @@ def run_child(conn, request):
     sys.argv = [script, *request["args"]]
     code = 0
     try:
-        runpy.run_path(script, run_name="__main__")
+        if manifest is not None:
+            code = invoke_with(manifest, list(request["args"]))
+        else:
+            runpy.run_path(script, run_name="__main__")
     except SystemExit as exit_:
         if exit_.code is None:
             code = 0
@@ -126,6 +182,23 @@ def run_child(conn, request):
         os._exit(code)
 
 
+def invoke_with(manifest, args):
+    """dbt's programmatic entry with the kept parse; the exit codes of the `dbt` program."""
+    from dbt.cli.main import dbtRunner
+
+    print(json.dumps({"roas_reused_parse": True}), flush=True)
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if result.success:
+        return 0
+    if result.exception is None:
+        return 1  # nodes failed: dbt has reported them
+    if isinstance(result.exception, KeyboardInterrupt):
+        return 130
+    # dbt has already reported errors it raised itself; a usage error it has not.
+    print(f"Error: {result.exception}", file=sys.stderr)
+    return 2
+
+
 def main():
     die_with_parent(signal.SIGTERM)
     parent = os.environ.get("ROAS_PARENT_PID")
@@ -150,12 +223,24 @@ def main():
         if request is None:
             conn.close()
             continue
+        if "prepare" in request:
+            try:
+                answer = prepare(request["prepare"])
+            except BaseException as error:  # keep serving: children then parse as usual
+                answer = {"roas_prepared": False, "error": repr(error)}
+            try:
+                conn.sendall((json.dumps(answer) + "\n").encode())
+            except OSError:
+                pass
+            conn.close()
+            continue
+        manifest = prepared_manifest(request.get("manifestKey"))
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             server.close()
-            run_child(conn, request)
+            run_child(conn, request, manifest)
         conn.close()
 
 

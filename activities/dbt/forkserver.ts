@@ -16,11 +16,16 @@ export interface ForkedDbt {
   /** dbt's output, stdout and stderr together, without the server's own lines. */
   output: Readable;
   /** Resolves when the process has ended: its exit code, or -1 when a signal ended it. */
-  exit: Promise<{ exitCode: number; pid: number | undefined }>;
+  exit: Promise<{ exitCode: number; pid: number | undefined; reusedParse: boolean }>;
 }
 
 export interface DbtForkServer {
-  run(request: { script: string; args: string[]; env: Record<string, string>; cwd: string; signal?: AbortSignal }): Promise<ForkedDbt>;
+  run(request: { script: string; args: string[]; env: Record<string, string>; cwd: string; manifestKey?: string; signal?: AbortSignal }): Promise<ForkedDbt>;
+  /**
+   * Has the server parse the project itself (`dbt parse` with these arguments) and keep the
+   * parse in memory for invocations sent with the same key, while the project is unchanged.
+   */
+  prepare(request: { args: string[]; env: Record<string, string>; cwd: string; key: string }): Promise<{ prepared: boolean; error?: string }>;
   close(): Promise<void>;
   /** Whether dbt's modules were imported ahead (false: the children still work, just slower). */
   readonly preloaded: boolean;
@@ -67,19 +72,45 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
     closed = true;
   });
 
+  const connect = async () => {
+    if (closed) throw new Error('the warm dbt has stopped');
+    const socket = net.createConnection(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return socket;
+  };
+
   return {
     preloaded: ready.preloaded,
-    async run(request) {
-      if (closed) throw new Error('the warm dbt has stopped');
-      const socket = net.createConnection(socketPath);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
+    async prepare(request) {
+      const socket = await connect();
+      socket.write(JSON.stringify({ prepare: request }) + '\n');
+      const lines = readline.createInterface({ input: socket });
+      const answer = await new Promise<{ roas_prepared?: boolean; error?: string }>((resolve) => {
+        let got: { roas_prepared?: boolean; error?: string } = { roas_prepared: false, error: 'the warm dbt closed the connection' };
+        lines.on('line', (line) => {
+          try {
+            got = JSON.parse(line) as typeof got;
+          } catch {
+            // ignore
+          }
+        });
+        lines.once('close', () => resolve(got));
+        socket.on('error', () => socket.destroy());
       });
-      socket.write(JSON.stringify({ script: request.script, args: request.args, env: request.env, cwd: request.cwd }) + '\n');
+      return { prepared: answer.roas_prepared === true, ...(answer.error ? { error: answer.error } : {}) };
+    },
+    async run(request) {
+      const socket = await connect();
+      socket.write(
+        JSON.stringify({ script: request.script, args: request.args, env: request.env, cwd: request.cwd, ...(request.manifestKey ? { manifestKey: request.manifestKey } : {}) }) + '\n',
+      );
       const output = new PassThrough();
       let pid: number | undefined;
       let exitCode = -1;
+      let reusedParse = false;
       let killTimer: NodeJS.Timeout | undefined;
       const interrupt = () => {
         if (!pid) return;
@@ -98,11 +129,15 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
         }, 5_000);
       };
       const lines = readline.createInterface({ input: socket });
-      const exit = new Promise<{ exitCode: number; pid: number | undefined }>((resolve) => {
+      const exit = new Promise<{ exitCode: number; pid: number | undefined; reusedParse: boolean }>((resolve) => {
         lines.on('line', (line) => {
           if (line.startsWith('{"roas_')) {
             try {
-              const msg = JSON.parse(line) as { roas_pid?: number; roas_exit?: number };
+              const msg = JSON.parse(line) as { roas_pid?: number; roas_exit?: number; roas_reused_parse?: boolean };
+              if (msg.roas_reused_parse) {
+                reusedParse = true;
+                return;
+              }
               if (typeof msg.roas_pid === 'number') {
                 pid = msg.roas_pid;
                 if (request.signal?.aborted) interrupt();
@@ -122,7 +157,7 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
           clearTimeout(killTimer);
           request.signal?.removeEventListener('abort', interrupt);
           output.end();
-          resolve({ exitCode, pid });
+          resolve({ exitCode, pid, reusedParse });
         });
       });
       socket.on('error', () => socket.destroy());

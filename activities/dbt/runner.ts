@@ -1,6 +1,7 @@
 // Runs one dbt command as one child process (never one process per model), with an argument
 // array (never a shell string), its own target path, and dbt's JSON log parsed line by line.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -43,6 +44,8 @@ export interface DbtProcessResult {
   rawOutput: string;
   dbtVersion: string | undefined;
   cancelled: boolean;
+  /** Started from the warm dbt's parse in memory (no parse, no saved parse read). */
+  reusedParse?: boolean;
 }
 
 export interface DbtRunnerOptions {
@@ -78,8 +81,11 @@ export interface ManagedDbtRunner extends DbtRunner {
 interface StartedDbt {
   output: Readable;
   stderr: () => string;
-  done: Promise<{ exitCode: number; cancelled: boolean }>;
+  done: Promise<{ exitCode: number; cancelled: boolean; reusedParse?: boolean }>;
 }
+
+/** Commands that can start from the warm dbt's kept parse (the others parse or need none). */
+const KEPT_PARSE_COMMANDS = new Set<DbtCommand>(['build', 'run', 'test', 'seed', 'show']);
 
 // dbt must not outlive the worker that started it. `cleanup` covers a worker that exits; a
 // worker killed with SIGKILL runs no code at all, so dbt is started through the venv's Python,
@@ -134,32 +140,75 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
   const python = path.join(path.dirname(opts.dbtBin), 'python');
   let server: Promise<DbtForkServer | undefined> | undefined;
   let warmInUse = false;
-  const startServer = () =>
-    startDbtForkServer(python).catch((err: Error) => {
-      opts.onWarmUnavailable?.(err);
+  /** What every dbt process gets in its environment: the connection, the run's name and date, where to write. */
+  const dbtEnv = (invocation: Pick<DbtInvocation, 'applicationName' | 'runDate' | 'targetPath'>): Record<string, string> => ({
+    DBT_PG_HOST: db.host,
+    DBT_PG_PORT: String(db.port),
+    DBT_PG_USER: db.user,
+    DBT_PG_PASSWORD: db.password,
+    DBT_PG_DBNAME: db.database,
+    // Not in the profile (dbt hashes the profile, and a name per run would force a full
+    // parse every time): libpq reads it from the environment.
+    PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
+    ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
+    ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
+    DBT_THREADS: String(opts.threads),
+    DBT_TARGET_PATH: invocation.targetPath,
+    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+    DBT_VERSION_CHECK: 'false',
+    DBT_PARTIAL_PARSE: 'true',
+    ROAS_PARENT_PID: String(process.pid),
+  });
+  // The kept parse is only for this project on this database (dbt writes the database and
+  // schema of every model into its parse).
+  const manifestKey = JSON.stringify([opts.projectDir, db.host, db.port, db.user, db.database]);
+  let prepared = false;
+  const startServer = async (): Promise<DbtForkServer | undefined> => {
+    try {
+      const started = await startDbtForkServer(python);
+      // Parse once inside the warm dbt and keep the result: the steps then skip reading and
+      // checking a saved parse as well. If this fails, each step parses as dbt always does.
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-parse-'));
+      const args = ['parse', '--project-dir', opts.projectDir, '--profiles-dir', opts.projectDir, '--log-format', 'json', '--log-path', path.join(scratch, 'logs'), '--no-use-colors'];
+      const answer = await started.prepare({ args, env: dbtEnv({ applicationName: 'roas-dbt-parse', targetPath: scratch }), cwd: opts.projectDir, key: manifestKey });
+      rmSync(scratch, { recursive: true, force: true });
+      prepared = answer.prepared;
+      if (!prepared) opts.onWarmUnavailable?.(new Error(`the warm dbt could not keep a parse of the project (${answer.error ?? 'no reason given'}); each step reads the saved parse instead`));
+      return started;
+    } catch (err) {
+      opts.onWarmUnavailable?.(err as Error);
       return undefined;
-    });
+    }
+  };
   /** The invocation started through the warm dbt, or undefined to start it plainly. */
-  const warm = async (args: string[], env: Record<string, string>, signal: AbortSignal | undefined): Promise<StartedDbt | undefined> => {
+  const warm = async (command: DbtCommand, args: string[], env: Record<string, string>, signal: AbortSignal | undefined): Promise<StartedDbt | undefined> => {
     if (!opts.keepWarm || process.platform !== 'linux' || !existsSync(python)) return undefined;
     server ??= startServer();
     let forkServer = await server;
     if (!forkServer) return undefined;
+    const request = () => ({
+      script: opts.dbtBin,
+      args,
+      env,
+      cwd: opts.projectDir,
+      signal,
+      ...(prepared && KEPT_PARSE_COMMANDS.has(command) ? { manifestKey } : {}),
+    });
     let forked;
     try {
-      forked = await forkServer.run({ script: opts.dbtBin, args, env, cwd: opts.projectDir, signal });
+      forked = await forkServer.run(request());
     } catch {
       // The warm dbt died (killed, out of memory): start a new one once, else go plain.
       server = startServer();
       forkServer = await server;
       if (!forkServer) return undefined;
-      forked = await forkServer.run({ script: opts.dbtBin, args, env, cwd: opts.projectDir, signal });
+      forked = await forkServer.run(request());
     }
     warmInUse = true;
     return {
       output: forked.output,
       stderr: () => '',
-      done: forked.exit.then(({ exitCode }) => ({ exitCode, cancelled: Boolean(signal?.aborted) })),
+      done: forked.exit.then(({ exitCode, reusedParse }) => ({ exitCode, cancelled: Boolean(signal?.aborted), reusedParse })),
     };
   };
   const run: DbtRunner = async (invocation, onEvent) => {
@@ -184,27 +233,9 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
     if (invocation.vars) args.push('--vars', JSON.stringify(invocation.vars));
     args.push(...(invocation.extraArgs ?? []));
 
-    const env: Record<string, string> = {
-      DBT_PG_HOST: db.host,
-      DBT_PG_PORT: String(db.port),
-      DBT_PG_USER: db.user,
-      DBT_PG_PASSWORD: db.password,
-      DBT_PG_DBNAME: db.database,
-      // Not in the profile (dbt hashes the profile, and a name per run would force a full
-      // parse every time): libpq reads it from the environment.
-      PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
-      ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
-      ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
-      DBT_THREADS: String(opts.threads),
-      DBT_TARGET_PATH: invocation.targetPath,
-      DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-      DBT_VERSION_CHECK: 'false',
-      DBT_PARTIAL_PARSE: 'true',
-      ROAS_PARENT_PID: String(process.pid),
-    };
-
+    const env = dbtEnv(invocation);
     const started = Date.now();
-    const proc = (await warm(args, env, invocation.signal)) ?? spawnDbt(launch(args), env, opts.projectDir, invocation.signal);
+    const proc = (await warm(invocation.command, args, env, invocation.signal)) ?? spawnDbt(launch(args), env, opts.projectDir, invocation.signal);
 
     const notable: DbtLogEvent[] = [];
     const raw: string[] = [];
@@ -232,6 +263,7 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
       rawOutput: [...raw, proc.stderr()].filter(Boolean).join('\n'),
       dbtVersion,
       cancelled: ended.cancelled,
+      reusedParse: ended.reusedParse ?? false,
     };
   };
   const close = async () => {

@@ -10,8 +10,7 @@ const runner = createDbtRunner({
   databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
   threads: 1,
   keepWarm: mode === 'warm',
-  onWarmUnavailable: (err) => {
-    throw err;
-  },
+  // The test checks which way dbt started; this says why, if not the expected way.
+  onWarmUnavailable: (err) => process.stderr.write(`${err.message}\n`),
 });
 await runner({ command: 'run', targetPath });

@@ -2,7 +2,7 @@
 // runs then). A stand-in "dbt" that prints nothing and runs until interrupted shows it: without
 // the parent-death signal it would sleep on as an orphan, because only a write to its closed
 // stdout would end it.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -131,6 +131,24 @@ describe('the warm dbt (imported once, a fork per invocation) with real dbt', ()
     expect(warmFail!.exitCode).not.toBe(0);
     expect(warmFail!.exitCode).toBe(plainFail!.exitCode);
     expect(warmFail!.notable.map((e) => e.msg).join('\n')).toMatch(/division by zero/);
+  });
+
+  it('starts from the parse it keeps in memory, and never once a file of the project has changed', async () => {
+    const copy = path.join(root, 'project');
+    cpSync(projectDir, copy, { recursive: true, filter: (src) => !/\/(target|logs)$/.test(src) });
+    const warm = createDbtRunner({ dbtBin: inject('dbtBin'), projectDir: copy, databaseUrl: db.url, threads: 2, keepWarm: true });
+    runners.push(warm);
+    const query = show("select '{{ var(\"greeting\", \"hello\") }}' as greeting");
+    const first = await warm({ command: 'show', targetPath: path.join(root, 'kept-1'), extraArgs: query });
+    expect(first.exitCode, first.rawOutput).toBe(0);
+    expect(first.reusedParse).toBe(true);
+    // A changed model: the kept parse is stale, so dbt parses (and sees the change).
+    const model = path.join(copy, 'models', 'staging', 'stg_ad_events.sql');
+    writeFileSync(model, readFileSync(model, 'utf8') + '\n-- changed\n');
+    const second = await warm({ command: 'show', targetPath: path.join(root, 'kept-2'), extraArgs: query });
+    expect(second.exitCode, second.rawOutput).toBe(0);
+    expect(second.reusedParse).toBe(false);
+    expect(readFileSync(path.join(root, 'kept-2', 'logs', 'dbt.log'), 'utf8')).toMatch(/Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed|Unable to do partial parsing/);
   });
 
   it('a cancelled invocation stops dbt and its query', async () => {
