@@ -36,12 +36,25 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** Polls until `check` holds; fails with `what` after the timeout (generous: CI machines are busy). */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+/**
+ * Polls until `check` holds; fails after the timeout (generous: CI machines are busy) naming what
+ * it waited for, and why the last look failed when it threw.
+ */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError === undefined ? '' : ` (the last look failed: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config';
-import { addDays } from '../../src/dates';
 import { ephemeralPort } from '../../src/stack/ports';
 import { useTestDatabase } from '../helpers/db';
 
@@ -31,7 +30,11 @@ describe('roas CLI', () => {
     [['run', 'dbt', '--date', '2026-13-01'], 'does not exist in the calendar'],
     [['run', 'dbt', '--date', '27/11/2026'], 'write it as YYYY-MM-DD'],
     [['run', 'airflow', '--date', '2026-11-01'], 'unknown pipeline "airflow"'],
-    [['run', 'dbt', '--date', new Date().toISOString().slice(0, 10)], 'has not ended yet'],
+    // Far ahead and far back: the CLI's own clock cannot make these dates straddle midnight UTC.
+    [['run', 'dbt', '--date', '2999-01-01'], 'has not ended yet'],
+    [['test-step', 'dbt-build', '--date', '2999-01-01'], 'has not ended yet'],
+    [['schedules'], 'roas schedules needs a subcommand: one of apply, list, pause, unpause, trigger'],
+    [['stack', 'restart'], 'unknown subcommand "restart" of roas stack'],
     [['run', 'dbt'], "required option '-d, --date <YYYY-MM-DD>' not specified"],
     [['flink-complete', '--date', '2026-11-01', '--row-count', '-5'], '--row-count must be a whole number'],
     [['flink-complete', '--date', '2026-11-01', '--watermark', 'soon'], '--watermark "soon" is not a timestamp'],
@@ -73,7 +76,7 @@ describe('roas CLI', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help'], ['validate', '--help'], ['test-step', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help'], ['validate', '--help'], ['test-step', '--help'], ['stack', '--help'], ['stack', 'stop', '--help']]) {
       const r = await run(args);
       expect(r.exitCode, args.join(' ')).toBe(0);
       expect(r.stdout).toContain('Usage: roas');
@@ -94,7 +97,7 @@ describe('roas CLI', () => {
 
   it('an unreachable Temporal server: exit 1 with the fix, and no run recorded', async () => {
     const port = await ephemeralPort();
-    const r = await run(['run', 'dbt', '--date', addDays(new Date().toISOString().slice(0, 10), -2)], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    const r = await run(['run', 'dbt', '--date', '2001-01-01'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`Temporal is not reachable at 127.0.0.1:${port}`);
     expect(r.stderr).toContain('npm start');

@@ -18,7 +18,7 @@ import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { dbtProcesses, dbtSessions } from '../helpers/dbt';
 import { startFakeSlack } from '../helpers/slack';
-import { connectDevServer, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
+import { connectDevServer, eventually, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('dbtDailyRun on the real stack', () => {
   const db = useTestDatabase(import.meta.url);
@@ -134,12 +134,12 @@ describe('dbtDailyRun on the real stack', () => {
     const attemptOneDbt = () => dbtProcesses(runDate, { attempt: 1 });
     const error = await withWorker(db.url, async (taskQueue) => {
       const run = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue });
-      for (let i = 0; i < 1200 && (await activeQueries()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      await eventually(`dbt of ${runDate} (attempt 1) to run a query`, async () => (await activeQueries()) > 0, 60_000, 25);
       expect(await attemptOneDbt()).toBeGreaterThan(0);
       await run.cancel();
       const e = await run.result().catch((err: unknown) => err);
       // Let the worker finish the activity's clean-up before it shuts down.
-      for (let i = 0; i < 200 && ((await attemptOneDbt()) > 0 || (await activeQueries()) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually('the cancelled dbt process and its queries to stop', async () => (await attemptOneDbt()) === 0 && (await activeQueries()) === 0, 20_000, 100);
       return e;
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);

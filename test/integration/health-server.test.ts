@@ -11,7 +11,7 @@ import { createPipelineMetrics } from '../../src/metrics';
 import { createRoasWorker } from '../../src/worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
-import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectDevServer, eventually, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe("npm start's /healthz and /metrics", () => {
   const db = useTestDatabase(import.meta.url);
@@ -41,7 +41,7 @@ describe("npm start's /healthz and /metrics", () => {
     const server = await startHealthServer({ worker, connection: temporal.nativeConnection, pool, metrics, port: 0, host: '127.0.0.1', log });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      for (let i = 0; i < 100 && worker.getState() !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually('the worker to run', () => Promise.resolve(worker.getState() === 'RUNNING'), 10_000);
       const ok = await fetch(`${server.url}/healthz`);
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ ok: true, worker: 'RUNNING', temporal: 'ok', postgres: 'ok' });
