@@ -2,7 +2,9 @@
 // incident: the incident key is claimed in the table first, so a retried activity sends nothing
 // twice. Slack being down, rate limited, or not configured never fails a pipeline.
 import type { KnownBlock, WebClient } from '@slack/web-api';
+import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import { dbtStepHeartbeat } from '../src/client/live-progress';
 import type { Logger } from '../src/logger';
 import type { PipelineMetrics } from '../src/metrics';
 import type { Alert } from '../workflows/types';
@@ -14,6 +16,8 @@ export interface AlertDeps {
   channel: string;
   log: Logger;
   metrics?: PipelineMetrics;
+  /** Reads a running dbt step's progress (its heartbeat) for alerts about a run still going. */
+  temporal?: Client;
 }
 
 export interface AlertOutcome {
@@ -28,7 +32,8 @@ export function formatAlertText(alert: Alert): string {
 
 export function createAlertActivities(deps: AlertDeps) {
   return {
-    async sendAlert(alert: Alert): Promise<AlertOutcome> {
+    async sendAlert(input: Alert): Promise<AlertOutcome> {
+      const alert = await withDbtProgress(input, deps.temporal);
       const text = formatAlertText(alert);
       const claimed = await deps.pool.query<{ id: string }>(
         `INSERT INTO orchestrator.alerts (incident_key, pipeline, run_date, kind, text)
@@ -72,6 +77,23 @@ export function createAlertActivities(deps: AlertDeps) {
       }
     },
   };
+}
+
+/**
+ * An alert about a run that is still going (an SLA miss) says how far its dbt step is: nodes
+ * done, attempt and failures so far, from the step's last heartbeat.
+ */
+async function withDbtProgress(alert: Alert, temporal: Client | undefined): Promise<Alert> {
+  if (!alert.progressOf || !temporal) return alert;
+  const beat = await dbtStepHeartbeat(temporal.workflow.getHandle(alert.progressOf)).catch(() => undefined);
+  if (!beat || !beat.nodesTotal) return alert;
+  const line = [
+    `dbt ${beat.step}: ${beat.nodesDone}/${beat.nodesTotal} nodes done${beat.attempt > 1 ? `, attempt ${beat.attempt}` : ''}`,
+    beat.failures.length ? `; failing so far: ${beat.failures.join(', ')}` : '',
+    '.',
+  ].join('');
+  const rest = alert.lines.slice(1).filter((l) => !(beat.failures.length && l.startsWith('No failures so far')));
+  return { ...alert, lines: [...alert.lines.slice(0, 1), line, ...rest] };
 }
 
 function slackErrorReason(err: unknown): string {

@@ -22,7 +22,6 @@ import { ensureVenv, type VenvTools } from '../src/stack/venv';
 import { ephemeralPort } from '../src/stack/ports';
 import { spawnDevServer } from '../src/stack/temporal';
 import { WORKFLOWS_PATH } from '../src/worker';
-import { dbtProgressSignal } from '../workflows/signals';
 
 export interface BenchDatabase {
   config: Config;
@@ -142,7 +141,6 @@ export async function benchStack(label: string): Promise<BenchStack> {
     slack: undefined,
     channel: '#bench',
     log,
-    reportProgress: (id, p) => client.workflow.getHandle(id).signal(dbtProgressSignal, p),
     reportsDir: path.join(artifacts, 'reports'),
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,

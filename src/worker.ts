@@ -9,7 +9,6 @@ import { createActivities } from '../activities';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { flinkMarkerState, maintainEventPartitions } from '../activities/ledger';
-import { dbtProgressSignal } from '../workflows/signals';
 import { PROJECT_ROOT, type Config } from './config';
 import { signalFlinkGate } from './flink-complete';
 import { listenForFlinkMarkers } from './flink-listener';
@@ -84,7 +83,6 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const activities = createActivities({
     runner,
     artifactsDir: config.dbt.artifactsDir,
-    reportProgress: (workflowId, progress) => client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
     cancelQueries: async (applicationName) => {
       const { rowCount } = await pool.query(
         'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
@@ -116,10 +114,11 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     activities,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: config.shutdownGraceMs,
-    // Heartbeats carry cancellation back to a running dbt step: send them often enough that a
-    // cancelled run stops its dbt within seconds, not the default 30-60 s.
-    maxHeartbeatThrottleInterval: '5 seconds',
-    defaultHeartbeatThrottleInterval: '5 seconds',
+    // Heartbeats carry cancellation back to a running dbt step and dbt's progress out of it
+    // (`--wait` and `status` read the last one): often enough that a cancelled run stops its dbt
+    // within seconds and progress moves as nodes finish. A heartbeat is not a history event.
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
   });
   // Partitions for the days ahead, before Flink writes them; rows that arrived early move in.
   await maintainEventPartitions(pool, new Date().toISOString().slice(0, 10))

@@ -98,6 +98,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
           progress.failures.length ? `Failures so far: ${progress.failures.join(', ')}` : 'No failures so far; the run continues.',
         ],
         link,
+        progressOf: info.workflowId,
       });
       await updateRun({ workflowId: info.workflowId, runId: info.runId, slaMet: false });
     })

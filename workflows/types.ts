@@ -126,6 +126,8 @@ export interface Alert {
   /** Plain-text lines: what failed, why, what to do. */
   lines: string[];
   link?: string;
+  /** The workflow ID of a run still going: the alert adds how far its dbt step is. */
+  progressOf?: string;
 }
 
 export interface LedgerStart {

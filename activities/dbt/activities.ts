@@ -17,14 +17,10 @@ export interface DbtActivityDeps {
   runner: DbtRunner;
   /** Root of the per-run artifact folders (target paths, logs). */
   artifactsDir: string;
-  /** Tells the workflow how far dbt is (a signal); optional, progress is also heartbeated. */
-  reportProgress?: (workflowId: string, progress: DbtProgress) => Promise<void>;
   /** Cancels whatever a killed dbt left running in PostgreSQL, by application_name. */
   cancelQueries?: (applicationName: string) => Promise<number>;
   /** Ends the PostgreSQL sessions still open under these application names (a dead worker's dbt). */
   terminateSessions?: (applicationNames: string[]) => Promise<number>;
-  /** Minimum time between two progress reports. */
-  progressIntervalMs?: number;
   metrics?: PipelineMetrics;
 }
 
@@ -87,7 +83,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
      */
     async runDbtStep(input: DbtStepInput): Promise<DbtStepResult> {
       const ctx = Context.current();
-      const { attempt, workflowExecution } = ctx.info;
+      const { attempt } = ctx.info;
       const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step);
       const targetPath = path.join(stepDir, `attempt-${attempt}`);
       const passedBefore = attempt > 1 ? passedEarlier(ctx.info.heartbeatDetails, stepDir, attempt) : [];
@@ -115,31 +111,10 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const progress: DbtProgress = { step: input.step, attempt, nodesDone: 0, nodesTotal: 0, failures: [] };
       // What a retry on any worker needs: every node that passed, on this attempt or before.
       const passed: DbtNodeSummary[] = [...passedBefore];
+      // Progress travels in the heartbeat details only (Temporal throttles them; no history
+      // event per node): `roas run --wait`, `status` and the SLA alert read the last one.
       const beat = () => ctx.heartbeat({ ...progress, passed } satisfies StepHeartbeat);
-      // Progress reaches the workflow at most once per interval, and the last change of a burst
-      // always does (a trailing report), so `--wait` and `status` move as nodes finish.
-      const interval = deps.progressIntervalMs ?? 2_000;
-      let lastReport = 0;
-      let trailing: NodeJS.Timeout | undefined;
-      const send = () => {
-        lastReport = Date.now();
-        if (!deps.reportProgress || !workflowExecution) return;
-        void deps.reportProgress(workflowExecution.workflowId, { ...progress, failures: [...progress.failures] }).catch(() => {});
-      };
-      const report = (force = false) => {
-        beat();
-        const wait = lastReport + interval - Date.now();
-        if (force || wait <= 0) {
-          clearTimeout(trailing);
-          trailing = undefined;
-          send();
-        } else {
-          trailing ??= setTimeout(() => {
-            trailing = undefined;
-            send();
-          }, wait);
-        }
-      };
+      const report = (_force = false) => beat();
       const onEvent = (event: DbtLogEvent) => {
         if (event.name === 'ConcurrencyLine' && typeof event.data.node_count === 'number') {
           progress.nodesTotal = event.data.node_count;
@@ -168,8 +143,6 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         );
       } finally {
         clearInterval(keepAlive);
-        clearTimeout(trailing);
-        trailing = undefined;
         if (ctx.cancellationSignal.aborted) await deps.cancelQueries?.(applicationName).catch(() => 0);
       }
       report(true);

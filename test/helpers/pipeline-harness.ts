@@ -10,7 +10,6 @@ import { createActivities } from '../../activities';
 import { temporalWorkflowStatus } from '../../activities/etl/activities';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { createLogger } from '../../src/logger';
-import { dbtProgressSignal } from '../../workflows/signals';
 import { useTestDatabase } from './db';
 import { fakeDbt, withAuditedDays, type Scenario } from './fake-dbt';
 import { startFakeSlack } from './slack';
@@ -44,8 +43,6 @@ export function usePipelineHarness(fileUrl: string) {
           slack: opts.slackEnabled === false ? undefined : h.slack.client(),
           channel: '#marketing-data-alerts',
           log: createLogger('silent'),
-          reportProgress: (workflowId, progress) => h.env.client.workflow.getHandle(workflowId).signal(dbtProgressSignal, progress),
-          progressIntervalMs: 0,
           workflowStatus: temporalWorkflowStatus(h.env.client),
           temporal: h.env.client,
         }),

@@ -1,0 +1,80 @@
+// A run's progress on the real stack: dbt's nodes done move while the build runs, read from the
+// dbt step's heartbeat (the way `roas run --wait` and `roas status` read it), and the run's
+// history holds no progress events at all.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveProgress } from '../../src/client/live-progress';
+import { startDbtDailyRun } from '../../src/client/runs';
+import { type Config } from '../../src/config';
+import { recordFlinkComplete } from '../../src/flink-complete';
+import { loadDay } from '../../src/generator/load';
+import type { DbtDailyRunProgress } from '../../workflows/types';
+import { testConfig } from '../helpers/config';
+import { useTestDatabase } from '../helpers/db';
+import { withRealWorker } from '../helpers/real-worker';
+import { connectDevServer, uniqueTaskQueue } from '../helpers/temporal';
+
+describe('progress of a running dbt build', () => {
+  const db = useTestDatabase(import.meta.url);
+  let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+  let config: Config;
+
+  beforeAll(async () => {
+    temporal = await connectDevServer();
+    config = testConfig({ DBT_ARTIFACTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-progress-')) });
+  });
+  afterAll(async () => {
+    await temporal?.close();
+  });
+
+  it('nodes done move as dbt finishes them, from the heartbeat; no progress event in the history', async () => {
+    const runDate = '2026-09-21';
+    await loadDay(db.pool, { date: runDate, events: 200_000, seed: 5 });
+    await recordFlinkComplete(db.pool, { runDate });
+    const taskQueue = uniqueTaskQueue('progress');
+    const { seen, result, history } = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, async () => {
+      const handle = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue, trigger: 'manual' });
+      const seen: DbtDailyRunProgress[] = [];
+      const done = handle.result();
+      let finished = false;
+      void done.finally(() => (finished = true));
+      while (!finished) {
+        seen.push(await liveProgress(handle));
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return { seen, result: await done, history: await handle.fetchHistory() };
+    });
+    expect(result.status).toBe('succeeded');
+    const total = result.steps[0]!.nodes.length;
+    const during = seen.filter((p) => p.step === 'dbt-build' && p.nodesTotal > 0);
+    // Seen part-way, and more than one value on the way: the count moves while dbt runs.
+    expect(during.some((p) => p.nodesDone > 0 && p.nodesDone < total), JSON.stringify(seen.map((p) => [p.step, p.nodesDone, p.nodesTotal]))).toBe(true);
+    expect(new Set(during.map((p) => p.nodesDone)).size).toBeGreaterThan(1);
+    expect(during.every((p) => p.nodesTotal === total && p.attempt === 1)).toBe(true);
+    // Counts never go backwards.
+    const counts = during.map((p) => p.nodesDone);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // Progress costs the history nothing: no signal at all reached this run.
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(signals).toEqual([]);
+  });
+
+  it('an SLA miss while dbt builds says how far dbt is, from the heartbeat', async () => {
+    const runDate = '2026-09-22';
+    await loadDay(db.pool, { date: runDate, events: 300_000, seed: 6 });
+    await recordFlinkComplete(db.pool, { runDate });
+    const taskQueue = uniqueTaskQueue('progress-sla');
+    const result = await withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl: db.url, taskQueue }, async () => {
+      // An SLA of 2.5 s: it runs out while dbt is building.
+      const handle = await startDbtDailyRun(temporal.client, config, runDate, { taskQueue, trigger: 'manual', slaMs: 2_500 });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'succeeded', slaMet: false });
+    const { rows } = await db.pool.query<{ text: string }>("SELECT text FROM orchestrator.alerts WHERE run_date = $1 AND kind = 'sla_miss'", [runDate]);
+    expect(rows).toHaveLength(1);
+    const total = result.steps[0]!.nodes.length;
+    expect(rows[0]!.text).toMatch(new RegExp(`dbt build: \\d+/${total} nodes done\\.`));
+  });
+});
