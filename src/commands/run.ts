@@ -22,10 +22,10 @@ export function runCommand(context: () => Promise<CliContext>): Command {
       }
       const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
       const ctx = await context();
-      const [{ WorkflowFailedError }, { startDailyEtl, startDbtDailyRun }, { progressQuery }] = await Promise.all([
+      const [{ WorkflowFailedError }, { startDailyEtl, startDbtDailyRun }, { liveProgress }] = await Promise.all([
         import('@temporalio/client'),
         import('../client/runs'),
-        import('../../workflows/signals'),
+        import('../client/live-progress'),
       ]);
       try {
         const client = await ctx.temporal();
@@ -36,7 +36,7 @@ export function runCommand(context: () => Promise<CliContext>): Command {
         const link = `${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows/${handle.workflowId}`;
         console.log(`started ${handle.workflowId}\n  ${link}`);
         if (!opts.wait) return;
-        const result = await followProgress<DbtDailyRunResult | DailyEtlResult>(() => handle.query(progressQuery).then((p) => progressView(p)), handle.result(), Date.now(), {
+        const result = await followProgress<DbtDailyRunResult | DailyEtlResult>(() => liveProgress(handle).then((p) => progressView(p)), handle.result(), Date.now(), {
           stamp: true,
         });
         if ('checks' in result) printEtlResult(result);

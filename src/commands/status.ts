@@ -70,10 +70,11 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
     .action(async (opts: { date: string }) => {
       const runDate = parseRunDate(opts.date, '--date');
       const ctx = await context();
-      const [{ WorkflowNotFoundError }, { progressQuery, workflowIds }, { describeFlinkDay }] = await Promise.all([
+      const [{ WorkflowNotFoundError }, { workflowIds }, { describeFlinkDay }, { liveProgress }] = await Promise.all([
         import('@temporalio/client'),
         import('../../workflows/signals'),
         import('../flink-complete'),
+        import('../client/live-progress'),
       ]);
       try {
         const pool = await ctx.pool();
@@ -96,7 +97,7 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
             const handle = client.workflow.getHandle(id);
             const d = await handle.describe();
             if (d.status.name !== 'RUNNING') continue;
-            const p = await handle.query(progressQuery);
+            const p = await liveProgress(handle);
             console.log(
               `  live ${id}: ${describeProgress(p, Date.now())}${p.failures.length ? `, failures: ${p.failures.join(', ')}` : ''}${p.slaMissed ? ', SLA missed' : ''}`,
             );
