@@ -1,6 +1,7 @@
 // Fault injection on the real stack: what a daily run survives. Each case breaks something real
 // (the worker process, the Temporal server, PostgreSQL, the Flink hook's calls) in the middle of
-// a run, and checks that the run completes with exact analytics rows and at most one alert.
+// a run, and checks that the run completes with exact analytics rows and the alerts it should
+// send: none for a fault the run recovers from within its retries and its SLA.
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -299,7 +300,7 @@ describe('fault injection on the real stack', () => {
     }
   }, 300_000);
 
-  it('PostgreSQL unavailable for 30 seconds during a run: retried, completes, at most one alert', async () => {
+  it('PostgreSQL unavailable for 30 seconds during a run: retried, completes, and no alert', async () => {
     // A cluster of its own, so the outage does not disturb the other test files.
     const localDir = mkdtempSync(path.join(os.tmpdir(), 'roas-pg-outage-'));
     chmodSync(localDir, 0o755);
@@ -348,9 +349,15 @@ describe('fault injection on the real stack', () => {
       expect(result.steps.find((s) => s.step === 'build')!.attempt).toBeGreaterThanOrEqual(2);
       const counts = await withClient((c) => analyticsCounts((s, p) => c.query(s, p), runDate));
       expect(counts).toEqual({ staged: 1_000_000, distinct_events: 1_000_000, campaigns: 50, events: 1_000_000 });
+      // The outage was felt (above: a retried step) and the run still kept its SLA, so it had no
+      // incident: no alert, on purpose. Alerts are one per incident (a final failure, an SLA miss,
+      // a Flink gate deadline), never one per failed attempt. That an incident does send exactly
+      // one is shown by dbt-daily-run.test.ts and by the secrets case below.
+      const ledger = await withClient((c) => c.query('SELECT status, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]));
+      expect(ledger.rows).toEqual([{ status: 'succeeded', sla_met: true }]);
       const alerts = await withClient((c) => c.query('SELECT incident_key FROM orchestrator.alerts WHERE run_date = $1', [runDate]));
-      expect(alerts.rows.length).toBeLessThanOrEqual(1);
-      expect(slack.messages().filter((m) => String(m.body.text).includes(runDate)).length).toBeLessThanOrEqual(1);
+      expect(alerts.rows).toEqual([]);
+      expect(slack.messages().filter((m) => String(m.body.text).includes(runDate))).toEqual([]);
     } finally {
       await handle.stop();
       rmSync(localDir, { recursive: true, force: true });
@@ -429,10 +436,9 @@ describe('fault injection on the real stack', () => {
     const failed = await (await startDbtDailyRun(temporal.client, config, bad, { taskQueue })).result().catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(Error);
     // The operator's commands, run with the same secrets in their environment.
+    const cliArgs = [['status', '--date', bad], ['runs'], ['logs', 'dbt', '--date', bad]];
     const cli = await Promise.all(
-      [['status', '--date', bad], ['runs'], ['logs', 'dbt', '--date', bad]].map((args) =>
-        execa(roas, args, { reject: false, timeout: 60_000, env: { ...env, TEMPORAL_ADDRESS: inject('temporalAddress') } }),
-      ),
+      cliArgs.map((args) => execa(roas, args, { reject: false, timeout: 60_000, env: { ...env, TEMPORAL_ADDRESS: inject('temporalAddress') } })),
     );
     worker.process.kill('SIGTERM');
     const exit = await worker.process;
@@ -441,7 +447,8 @@ describe('fault injection on the real stack', () => {
     const posted = slack.messages().filter((m) => [good, bad].some((d) => JSON.stringify(m.body).includes(d)));
     expect(posted.length).toBeGreaterThanOrEqual(2);
     for (const m of posted) expect(m.token).toBe(token);
-    for (const c of cli) expect(c.exitCode === 0 || c.exitCode === 1, c.stderr).toBe(true);
+    // Each command worked (a failed run is something `status` reports, not a failure of `status`).
+    for (const [i, c] of cli.entries()) expect(c.exitCode, `roas ${cliArgs[i]!.join(' ')}: ${c.stderr}`).toBe(0);
     expect(String(exit.stdout).length).toBeGreaterThan(0);
 
     const { executions } = await (async () => {
@@ -467,7 +474,9 @@ describe('fault injection on the real stack', () => {
       places.push({ where: `history of ${id}`, text: texts(history).join('\n') });
     }
     const alerts = await db.pool.query('SELECT * FROM orchestrator.alerts WHERE run_date = ANY($1)', [[good, bad]]);
-    expect(alerts.rows.length).toBeGreaterThanOrEqual(1);
+    // One incident, one alert: the failed run of the bad day (the good day and its ETL send none).
+    const kinds = await db.pool.query('SELECT pipeline, kind, run_date::text AS run_date FROM orchestrator.alerts WHERE run_date = ANY($1)', [[good, bad]]);
+    expect(kinds.rows).toEqual([{ pipeline: 'dbt_daily_run', kind: 'failure', run_date: bad }]);
     places.push({ where: 'orchestrator.alerts', text: JSON.stringify(alerts.rows) });
     const ledger = await db.pool.query('SELECT * FROM orchestrator.pipeline_runs WHERE run_date = ANY($1)', [[good, bad]]);
     places.push({ where: 'orchestrator.pipeline_runs', text: JSON.stringify(ledger.rows) });
