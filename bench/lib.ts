@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../src/logger';
 import { startPostgres } from '../src/stack/postgres';
 import { ensureVenv, type VenvTools } from '../src/stack/venv';
 import { ephemeralPort } from '../src/stack/ports';
+import { ensureSearchAttributes } from '../src/search-attributes';
 import { spawnDevServer } from '../src/stack/temporal';
 import { WORKFLOWS_PATH } from '../src/worker';
 
@@ -110,6 +111,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address });
+  await ensureSearchAttributes(native, 'default');
   const artifacts = path.join(config.localDir, 'bench', bench.name);
   // As the worker does: one parse of the project, reused by every dbt process.
   const parseFile = path.join(artifacts, 'parse', 'partial_parse.msgpack');

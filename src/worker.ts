@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
+import { ensureSearchAttributes } from './search-attributes';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { flinkMarkerState, maintainEventPartitions } from '../activities/ledger';
 import { PROJECT_ROOT, type Config } from './config';
@@ -62,6 +63,9 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 5, application_name: 'roas-worker' });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
+  // Runs set these search attributes: they must exist on the namespace before any run does.
+  const added = await ensureSearchAttributes(deps.connection, config.temporal.namespace);
+  if (added.length) log.info({ added, namespace: config.temporal.namespace }, 'registered the runs\' search attributes');
   const parseFile = sharedParseFile(config);
   const runner = createDbtRunner({
     dbtBin: deps.dbtBin,

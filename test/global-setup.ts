@@ -3,7 +3,8 @@
 // workflow code once so each test's worker starts in milliseconds.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { ensureSearchAttributes } from '../src/search-attributes';
 import type { TestProject } from 'vitest/node';
 import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { createLogger } from '../src/logger';
@@ -37,6 +38,12 @@ export default async function setup(project: TestProject) {
     port,
     logFile: path.join(testDir, 'temporal-dev-server.log'),
   });
+  // As the project's worker does at start (tests also start bare workers on this server).
+  {
+    const connection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
+    await ensureSearchAttributes(connection, 'default');
+    await connection.close();
+  }
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   const workflowBundlePath = path.join(testDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);

@@ -45,7 +45,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
   const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
 
-  const progress = trackProgress(input.runDate);
+  const progress = trackProgress(input.runDate, undefined, { pipeline: PIPELINE, trigger: input.trigger });
   let dbtRunFinished = false;
   setHandler(dbtRunFinishedSignal, (p) => {
     if (p?.runDate === input.runDate) dbtRunFinished = true;

@@ -54,7 +54,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
   const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
 
-  const progress = trackProgress(input.runDate, slaDeadline);
+  const progress = trackProgress(input.runDate, slaDeadline, { pipeline: PIPELINE, trigger: input.trigger });
 
   if (!input.force) {
     const previous = await findSucceededRun(PIPELINE, input.runDate);

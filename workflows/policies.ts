@@ -45,6 +45,8 @@ export const SINGLE_BUILD_PATCH = 'single-dbt-build';
 export const SKIPPED_RUN_LEDGER_PATCH = 'ledger-skipped-runs';
 /** The Flink gate runs the event-partition maintenance first (added after runs were in flight). */
 export const PARTITION_MAINTENANCE_PATCH = 'event-partition-maintenance';
+/** Runs carry the RunDate, Pipeline, Trigger and RunStep search attributes. */
+export const SEARCH_ATTRIBUTES_PATCH = 'search-attributes';
 
 /**
  * Publishing a tested day: one short transaction; it may wait up to a minute for readers'

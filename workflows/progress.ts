@@ -1,8 +1,10 @@
-// What both pipelines show of themselves: the progress query (fed by the dbt activity's
-// progress signals) and the link to their page in the Web UI.
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+// What both pipelines show of themselves: the progress query, their search attributes and the
+// link to their page in the Web UI.
+import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { SEARCH_ATTRIBUTES_PATCH } from './policies';
+import { PIPELINE, RUN_DATE, RUN_STEP, runDateValue, TRIGGER } from './search-attributes';
 import { dbtProgressSignal, progressQuery } from './signals';
-import { DBT_STEP_PROGRESS, type DbtDailyRunProgress } from './types';
+import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type PipelineName } from './types';
 
 /** The run's page in the Temporal Web UI, when the UI's address is known. */
 export function runLink(webUiUrl: string | undefined, namespace: string | undefined): string | undefined {
@@ -11,11 +13,25 @@ export function runLink(webUiUrl: string | undefined, namespace: string | undefi
   return `${webUiUrl}/namespaces/${encodeURIComponent(namespace ?? info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`;
 }
 
-/** Registers the progress query and signal; the workflow updates `step` on the returned object. */
-export function trackProgress(runDate: string, slaDeadline?: Date): DbtDailyRunProgress {
-  const progress: DbtDailyRunProgress = {
+/**
+ * Registers the progress query (and the progress signal older workers sent); the workflow
+ * updates `step` on the returned object. Each step also becomes the run's RunStep search
+ * attribute, beside RunDate, Pipeline and Trigger set here, so the Web UI finds runs by them
+ * (runs started before search attributes existed carry none: their histories replay as they ran).
+ */
+export function trackProgress(runDate: string, slaDeadline?: Date, search?: { pipeline: PipelineName; trigger: string | undefined }): DbtDailyRunProgress {
+  const searchable = search !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
+  if (searchable) {
+    upsertSearchAttributes([
+      { key: RUN_DATE, value: runDateValue(runDate) },
+      { key: PIPELINE, value: search.pipeline },
+      { key: TRIGGER, value: search.trigger ?? 'manual' },
+      { key: RUN_STEP, value: 'starting' },
+    ]);
+  }
+  let step: DbtDailyRunProgress['step'] = 'starting';
+  const fields: Omit<DbtDailyRunProgress, 'step'> = {
     runDate,
-    step: 'starting',
     nodesDone: 0,
     nodesTotal: 0,
     attempt: 0,
@@ -24,7 +40,15 @@ export function trackProgress(runDate: string, slaDeadline?: Date): DbtDailyRunP
     slaDeadline: slaDeadline?.toISOString() ?? '',
     slaMissed: false,
   };
-  setHandler(progressQuery, () => progress);
+  const progress = Object.defineProperty(fields, 'step', {
+    enumerable: true,
+    get: () => step,
+    set: (next: DbtDailyRunProgress['step']) => {
+      if (searchable && next !== step) upsertSearchAttributes([{ key: RUN_STEP, value: next }]);
+      step = next;
+    },
+  }) as DbtDailyRunProgress;
+  setHandler(progressQuery, () => ({ ...progress }));
   setHandler(dbtProgressSignal, (p) => {
     // Progress of an older attempt, or of a step already left, must not overwrite the current one.
     if (DBT_STEP_PROGRESS[p.step] !== progress.step || p.attempt < progress.attempt) return;

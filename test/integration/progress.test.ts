@@ -4,17 +4,19 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveProgress } from '../../src/client/live-progress';
 import { startDbtDailyRun } from '../../src/client/runs';
-import { type Config } from '../../src/config';
+import { PROJECT_ROOT, type Config } from '../../src/config';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
+import { workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunProgress } from '../../workflows/types';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { withRealWorker } from '../helpers/real-worker';
-import { connectDevServer, uniqueTaskQueue } from '../helpers/temporal';
+import { connectDevServer, eventually, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('progress of a running dbt build', () => {
   const db = useTestDatabase(import.meta.url);
@@ -76,5 +78,34 @@ describe('progress of a running dbt build', () => {
     expect(rows).toHaveLength(1);
     const total = result.steps[0]!.nodes.length;
     expect(rows[0]!.text).toMatch(new RegExp(`dbt build: \\d+/${total} nodes done\\.`));
+  });
+
+  it('runs carry RunDate, Pipeline, Trigger and RunStep: Temporal and roas runs find them by date, pipeline and status', async () => {
+    // The two runs above: 2026-09-21 and 2026-09-22, both succeeded, started by hand.
+    const query = 'RunDate >= "2026-09-21T00:00:00Z" AND RunDate < "2026-09-23T00:00:00Z" AND Pipeline = "dbt_daily_run" AND RunStep = "succeeded"';
+    let found: string[] = [];
+    await eventually('the runs to be visible by their search attributes', async () => {
+      found = [];
+      for await (const wf of temporal.client.workflow.list({ query })) found.push(wf.workflowId);
+      return found.length === 2;
+    });
+    expect(found.sort()).toEqual([workflowIds.dbtDailyRun('2026-09-21'), workflowIds.dbtDailyRun('2026-09-22')]);
+
+    const roas = (args: string[]) =>
+      execa(path.join(PROJECT_ROOT, 'bin', 'roas'), args, {
+        reject: false,
+        env: { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'warn' },
+      });
+    const succeeded = await roas(['runs', '--status', 'succeeded', '--pipeline', 'dbt', '--from', '2026-09-21', '--to', '2026-09-22']);
+    expect(succeeded.exitCode, succeeded.stderr).toBe(0);
+    expect(succeeded.stdout).toContain('Temporal query (paste into the Web UI\'s search): Pipeline = "dbt_daily_run" AND RunDate >= "2026-09-21T00:00:00Z"');
+    expect(succeeded.stdout).toMatch(/2026-09-22\s+dbt_daily_run\s+completed .* manual\s+succeeded/);
+    expect(succeeded.stdout).toMatch(/2026-09-21\s+dbt_daily_run\s+completed .* manual\s+succeeded/);
+    const failed = await roas(['runs', '--status', 'failed', '--from', '2026-09-21', '--to', '2026-09-22']);
+    expect(failed.exitCode, failed.stderr).toBe(0);
+    expect(failed.stdout).toContain('no runs match');
+    const bad = await roas(['runs', '--status', 'broken']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/broken.*succeeded, failed, running/s);
   });
 });
