@@ -21,7 +21,7 @@ export interface BackfillTiming {
   dbtProcessMs: number;
 }
 
-export async function measureBackfill(stack: BenchStack, opts: { days: number; events: number; from?: string }): Promise<BackfillTiming[]> {
+export async function measureBackfill(stack: BenchStack, opts: { days: number; events: number; from?: string; concurrencies?: number[] }): Promise<BackfillTiming[]> {
   const { client, bench, taskQueue, spawns } = stack;
   const from = opts.from ?? '2026-02-01';
   const to = addDays(from, opts.days - 1);
@@ -34,7 +34,7 @@ export async function measureBackfill(stack: BenchStack, opts: { days: number; e
   process.stderr.write('\n');
   const out: BackfillTiming[] = [];
   await stack.withWorker(async () => {
-    for (const concurrency of [1, 2]) {
+    for (const concurrency of opts.concurrencies ?? [1, 2]) {
       const firstSpawn = spawns.length;
       const started = performance.now();
       const results = await client.workflow.execute(backfill, {
@@ -63,14 +63,15 @@ export function printBackfill(rows: BackfillTiming[]): void {
 }
 
 runIfMain(import.meta.url, async () => {
-  const { days, events } = new Command('bench:backfill')
+  const { days, events, concurrency } = new Command('bench:backfill')
     .addOption(new Option('--days <n>', 'dates in the backfill').default(7).argParser(Number))
     .addOption(new Option('--events <n>', 'events per day').default(1_000_000).argParser(Number))
+    .addOption(new Option('--concurrency <list>', 'the concurrencies to measure, comma-separated, each over the same dates').default([1, 2]).argParser((v) => v.split(',').map(Number)))
     .parse()
-    .opts<{ days: number; events: number }>();
+    .opts<{ days: number; events: number; concurrency: number[] }>();
   const stack = await benchStack('backfill');
   try {
-    const rows = await measureBackfill(stack, { days, events });
+    const rows = await measureBackfill(stack, { days, events, concurrencies: concurrency });
     printBackfill(rows);
     writeResult('backfill.json', { benchmark: 'backfill wall time by concurrency', date: new Date().toISOString(), runs: rows });
   } finally {
