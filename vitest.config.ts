@@ -1,9 +1,9 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const SERVERS_SETUP = {
-  // One Temporal dev server and one PostgreSQL for the whole run (several dev servers racing
-  // each other is a known source of flaky failures); each file gets its own database and
-  // each test its own task queue.
+  // One Temporal dev server and one PostgreSQL for the whole run, shared by these projects
+  // (several dev servers racing each other is a known source of flaky failures); each file
+  // gets its own database and each test its own task queue.
   globalSetup: ['test/global-setup.ts'],
   setupFiles: ['test/setup-runtime.ts'],
 };
@@ -20,16 +20,16 @@ export default defineConfig({
     projects: [
       // test/unit: no server, no database; `npx vitest run --project unit` starts nothing.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      // Everything else runs against the real servers started once by the global setup.
+      // The rest runs against the real servers, started once per run by the global setup:
+      // workflows on the time-skipping test server (seconds each), the integration tests on
+      // the dev server, PostgreSQL and dbt, and the fault tests (workers killed, PostgreSQL
+      // stopped: minutes).
+      { extends: true, test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], ...SERVERS_SETUP } },
       {
         extends: true,
-        test: {
-          name: 'servers',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
-          ...SERVERS_SETUP,
-        },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: ['test/integration/faults.test.ts'], ...SERVERS_SETUP },
       },
+      { extends: true, test: { name: 'faults', include: ['test/integration/faults.test.ts'], ...SERVERS_SETUP } },
     ],
   },
 });

@@ -25,7 +25,29 @@ declare module 'vitest' {
   }
 }
 
+interface Servers {
+  values: { temporalAddress: string; databaseUrl: string; dbtBin: string; temporalTestServerBin: string; workflowBundlePath: string };
+  stop(): Promise<void>;
+}
+
+// Every project that needs servers (workflow, integration, faults) runs this setup; they share
+// one set, started by the first and stopped by the last (they run in the one vitest process).
+const shared = globalThis as typeof globalThis & { roasTestServers?: { users: number; servers: Promise<Servers> } };
+
 export default async function setup(project: TestProject) {
+  shared.roasTestServers ??= { users: 0, servers: startServers() };
+  const entry = shared.roasTestServers;
+  entry.users++;
+  const servers = await entry.servers;
+  for (const [key, value] of Object.entries(servers.values)) project.provide(key as keyof Servers['values'], value);
+  return async () => {
+    if (--entry.users > 0) return;
+    shared.roasTestServers = undefined;
+    await servers.stop();
+  };
+}
+
+async function startServers(): Promise<Servers> {
   const config = loadConfig();
   const log = createLogger('warn', 'test-setup');
   const tools = await ensureVenv(config, log);
@@ -62,15 +84,18 @@ export default async function setup(project: TestProject) {
   // The `roas` bundle, built once here rather than by the first tests that spawn bin/roas at once.
   await execa(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/build-cli.ts'], { cwd: PROJECT_ROOT });
 
-  project.provide('temporalAddress', `127.0.0.1:${port}`);
-  project.provide('databaseUrl', postgres.url);
-  project.provide('dbtBin', tools.dbt);
-  project.provide('temporalTestServerBin', tools.temporalTestServer);
-  project.provide('workflowBundlePath', workflowBundlePath);
-
-  return async () => {
-    await temporal.stop();
-    await postgres.stop();
+  return {
+    values: {
+      temporalAddress: `127.0.0.1:${port}`,
+      databaseUrl: postgres.url,
+      dbtBin: tools.dbt,
+      temporalTestServerBin: tools.temporalTestServer,
+      workflowBundlePath,
+    },
+    stop: async () => {
+      await temporal.stop();
+      await postgres.stop();
+    },
   };
 }
 

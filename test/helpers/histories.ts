@@ -1,4 +1,4 @@
-// Workflow histories recorded from the test runs, replayed by test/workflow/replay.test.ts against
+// Workflow histories recorded from the test runs, replayed by test/unit/replay.test.ts against
 // the current workflow code. Refresh them with:
 //   ROAS_RECORD_HISTORIES=1 npx vitest run test/workflow test/integration/dbt-daily-run.test.ts test/integration/schedules.test.ts test/integration/daily-etl.test.ts
 // Without that variable keepHistory does nothing.

@@ -3,11 +3,18 @@
 // in flight — an activity call reordered, added or removed without patched() — fails here
 // with the workflow's name and the event where the code and the history part ways.
 // Refresh the fixtures: see test/helpers/histories.ts.
+// No server: replay needs only the workflow code, bundled here.
 import { readdirSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
-import { describe, expect, it } from 'vitest';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../../src/worker';
 import { HISTORIES_DIR, loadHistory } from '../helpers/histories';
-import { workflowBundle } from '../helpers/temporal';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+let bundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}, 120_000);
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -34,6 +41,6 @@ describe('recorded histories replay against the current workflow code', () => {
 
   it.each(files)('%s', async (file) => {
     const history = loadHistory(file);
-    await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: file }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history, file.replace(/\.json$/, ''));
   });
 });
