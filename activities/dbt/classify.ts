@@ -7,7 +7,10 @@ import type { DbtProcessResult } from './runner';
 
 const CONNECTION =
   /could not connect|connection refused|connection test: \[error|server closed the connection|could not translate host name|connection timed out|timeout expired|terminating connection|the database system is (starting up|shutting down)|connection (already )?closed|SSL SYSCALL error/i;
-const TIMEOUT = /lock timeout|deadlock detected|canceling statement due to (statement|lock) timeout|could not obtain lock/i;
+// Also two dbt processes creating the same table at once (the first run of two dates at once
+// on a new database, e.g. a seed table): the loser fails, its retry finds the table made.
+const TIMEOUT =
+  /lock timeout|deadlock detected|canceling statement due to (statement|lock) timeout|could not obtain lock|relation "[^"]+" already exists|duplicate key value violates unique constraint "pg_(type_typname|class_relname)_nsp_index"|tuple concurrently updated/i;
 
 /** Which failure class a failed dbt process belongs to, from what it printed. */
 export function classifyDbtFailure(result: DbtProcessResult): string {

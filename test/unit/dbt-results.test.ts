@@ -89,7 +89,9 @@ describe('classifyDbtFailure', () => {
     ['a lock timeout', { notable: [{ msg: 'Database Error in model int_hourly_agg\n  canceling statement due to lock timeout' }] }],
     ['a statement timeout', { notable: [{ msg: 'canceling statement due to statement timeout' }] }],
     ['a deadlock', { raw: 'ERROR:  deadlock detected\nDETAIL:  Process 123 waits for ShareLock' }],
-  ])('%s: a timeout, worth a retry', (_what, output) => {
+    ['a seed table created by another date at the same moment', { notable: [{ msg: 'Database Error in seed campaigns\n  relation "campaigns" already exists' }] }],
+    ['the same, caught in the catalog', { notable: [{ msg: 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"' }] }],
+  ])('%s: a timeout or a race, worth a retry', (_what, output) => {
     expect(classifyDbtFailure(processResult(output))).toBe('DbtTimeoutError');
   });
 

@@ -31,8 +31,15 @@
     comment on table {{ audited }} is '{{ tojson({"model": this.identifier, "schema": this.schema, "date_column": date_column, "run_date": day, "tags": tags}) }}'
   {%- endcall %}
 
-  {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
-  {%- if existing is none -%}
+  {#- Two dates building at once (a backfill) on a database without the published table yet
+      would both create it: the second waits here, then sees the first one's table. pg_class is
+      read as a table (a fresh snapshot), not through dbt's cache of relations read when this
+      run started nor the server's catalog cache, either of which may not know it yet. -#}
+  {% call statement('lock_published') -%}
+    select pg_advisory_xact_lock(hashtext('{{ this.schema }}.{{ this.identifier }}'))
+  {%- endcall %}
+  {%- set found = run_query("select exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = '" ~ this.schema ~ "' and c.relname = '" ~ this.identifier ~ "') as present") -%}
+  {%- if not found.columns[0].values()[0] -%}
     {% call statement('create_published') -%}
       create table {{ this }} (like {{ audited }}) partition by list ({{ adapter.quote(date_column) }})
     {%- endcall %}
