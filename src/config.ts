@@ -73,6 +73,7 @@ const schema = z.object({
   TEMPORAL_API_KEY: optional(z.string().min(10, 'expects an API key')),
   TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
   ROAS_HTTP_PORT: optional(port).default(9465),
+  ROAS_DASHBOARD_TOKEN: optional(z.string().min(16, 'expects at least 16 characters, e.g. the output of openssl rand -hex 24')),
   ROAS_SHUTDOWN_GRACE: optional(duration).default(durationMs('30s')),
   ROAS_REPORTS_DIR: optional(z.string()),
   DBT_PROJECT_DIR: optional(z.string()),
@@ -115,6 +116,8 @@ export interface Config {
   };
   /** The worker's health and pipeline-metrics HTTP port. */
   httpPort: number;
+  /** The monitoring dashboard on httpPort: with a token, it asks every client for it; without, it serves loopback clients only. */
+  dashboard: { token: string | undefined };
   /** How long a stopping worker lets running steps finish before cancelling them. */
   shutdownGraceMs: number;
   dbt: {
@@ -187,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
       metricsAddress: v.TEMPORAL_METRICS_ADDRESS,
     },
     httpPort: v.ROAS_HTTP_PORT,
+    dashboard: { token: v.ROAS_DASHBOARD_TOKEN },
     shutdownGraceMs: v.ROAS_SHUTDOWN_GRACE,
     dbt: {
       projectDir: path.resolve(root, v.DBT_PROJECT_DIR ?? 'dbt'),

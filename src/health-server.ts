@@ -1,10 +1,13 @@
 // /healthz and /metrics of a worker: served by the production worker and by `npm start`'s.
 // /healthz answers 200 with JSON when the worker runs and reaches Temporal and PostgreSQL, 503
-// otherwise, so a script or an orchestrator can wait on it; /metrics is Prometheus text.
+// otherwise, so a script or an orchestrator can wait on it; /metrics is Prometheus text. With
+// `dashboard` set, the same server serves the monitoring dashboard at / (src/dashboard).
 import http from 'node:http';
+import { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { flinkGatesWaiting } from '../activities/ledger';
+import { createDashboardRoutes, type DashboardOptions } from './dashboard/server';
 import type { Logger } from './logger';
 import type { PipelineMetrics } from './metrics';
 
@@ -17,6 +20,8 @@ export interface HealthServerOptions {
   /** Interface to listen on; all when omitted. */
   host?: string;
   log: Logger;
+  /** Serve the dashboard too (it reads the pool and Temporal through the worker's connection). */
+  dashboard?: Omit<DashboardOptions, 'pool' | 'temporal' | 'taskQueue'>;
 }
 
 export interface HealthServer {
@@ -47,6 +52,14 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     );
     return { ok: state === 'RUNNING' && temporal === 'ok' && postgres === 'ok', worker: state, temporal, postgres };
   };
+  const dashboard = opts.dashboard
+    ? createDashboardRoutes({
+        ...opts.dashboard,
+        pool: opts.pool,
+        temporal: new Client({ connection: opts.connection, namespace: opts.dashboard.namespace }),
+        taskQueue: opts.worker.options.taskQueue,
+      })
+    : undefined;
   const server = http.createServer((req, res) => {
     if (req.url === '/metrics') {
       void opts.metrics.registry.metrics().then((body) => {
@@ -63,8 +76,9 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
       });
       return;
     }
+    if (dashboard?.handle(req, res)) return;
     res.statusCode = 404;
-    res.end('try /healthz or /metrics\n');
+    res.end(dashboard ? 'try /, /healthz or /metrics\n' : 'try /healthz or /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

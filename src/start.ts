@@ -7,6 +7,7 @@ import { applySchedules } from './client/schedules';
 import { startDemoDay } from './demo';
 import { exitOnError } from './cli-errors';
 import { loadConfig } from './config';
+import { dashboardSettings } from './dashboard/server';
 import { redactUrl } from './db/url';
 import { startHealthServer } from './health-server';
 import { createLogger, sdkLogger } from './logger';
@@ -57,7 +58,16 @@ async function main(): Promise<void> {
     const running = worker.run();
     workerRan = true;
     // The readiness signal a script can wait on (curl -sf …/healthz), on this machine only.
-    const health = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, host: '127.0.0.1', log }).catch((err: Error) => {
+    const health = await startHealthServer({
+      worker,
+      connection,
+      pool,
+      metrics,
+      port: config.httpPort,
+      host: '127.0.0.1',
+      log,
+      dashboard: dashboardSettings(config, stack.postgres.url),
+    }).catch((err: Error) => {
       log.warn({ port: config.httpPort, err: err.message }, 'could not serve /healthz and /metrics (is the port taken? set ROAS_HTTP_PORT)');
       return undefined;
     });
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
         `  Temporal Web UI : ${stack.temporal.uiUrl ?? '(not available)'}`,
         `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
-        `  Health, metrics : ${health ? `${health.url}/healthz, ${health.url}/metrics` : '(not served: see the warning above)'}`,
+        `  Dashboard       : ${health ? `${health.url}/ (health ${health.url}/healthz, metrics ${health.url}/metrics)` : '(not served: see the warning above)'}`,
         `  Start-up check  : ${check}`,
         `  Schedules       : ${schedules.map((s) => `${s.scheduleId} ${s.action}${s.paused ? ' (paused)' : ''}`).join(', ')} (00:00 and 06:00 UTC)`,
         ...demo.lines,

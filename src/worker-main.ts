@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, type NativeConnectionOptions } from '@tempor
 import { exitOnError } from './cli-errors';
 import { loadConfig, type Config } from './config';
 import { temporalAddress } from './commands/context';
+import { dashboardSettings } from './dashboard/server';
 import { startHealthServer } from './health-server';
 import { createLogger, sdkLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {}),
   });
 
-  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, log });
+  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, log, dashboard: dashboardSettings(config, databaseUrl) });
   log.info({ temporalMetrics: config.temporal.metricsAddress }, 'Temporal runtime metrics');
 
   // process.on, not once: a listener must stay registered, or execa's exit hook (signal-exit)

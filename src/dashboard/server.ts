@@ -1,0 +1,183 @@
+// The dashboard's HTTP routes, served by the worker's health server beside /healthz and
+// /metrics: the page (/), its script, its data (api/dashboard), a run date's dbt logs and its
+// report. GET and HEAD only; every route checks access first (see access.ts); nothing it does
+// writes anything, and the database is read in a READ ONLY transaction.
+import { readFile } from 'node:fs/promises';
+import type http from 'node:http';
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { Config } from '../config';
+import { decideAccess, TOKEN_COOKIE, tokenMatches } from './access';
+import { loadDashboard, scrub, type Dashboard, type DashboardSources } from './data';
+import { dbtLogTails, PIPELINES, reportFile, type Pipeline } from './files';
+import { CLIENT_JS, renderPage, sectionHash } from './page';
+import { renderSections } from './render';
+
+export interface DashboardOptions {
+  pool: pg.Pool;
+  temporal?: Client;
+  taskQueue: string;
+  namespace: string;
+  uiUrl: string;
+  artifactsDir: string;
+  reportsDir: string;
+  dbtProjectDir: string;
+  projectRoot: string;
+  /** ROAS_DASHBOARD_TOKEN: required from every client when set; loopback clients only when not. */
+  token?: string;
+  /** Never shown: the database password, tokens. */
+  secrets?: string[];
+  now?: () => Date;
+  /** Requests within this many milliseconds of each other share one gathering of the data (default 1000). */
+  shareMs?: number;
+}
+
+export interface DashboardRoutes {
+  /** Serves the request if it is one of the dashboard's; false otherwise (the caller answers 404). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+}
+
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
+
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.statusCode = status;
+  res.setHeader('content-type', type);
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
+  const secrets = [...(opts.secrets ?? []), ...(opts.token ? [opts.token] : [])];
+  const sources: DashboardSources = { ...opts, secrets };
+  const recent = new Map<string, { at: number; data: Promise<Dashboard> }>();
+  const gather = (end: string | undefined, days: number | undefined): Promise<Dashboard> => {
+    const key = `${end ?? ''}/${days ?? ''}`;
+    const hit = recent.get(key);
+    if (hit && Date.now() - hit.at < (opts.shareMs ?? 1_000)) return hit.data;
+    if (recent.size > 20) recent.clear();
+    const data = loadDashboard(sources, { end, days });
+    recent.set(key, { at: Date.now(), data });
+    data.catch(() => recent.delete(key));
+    return data;
+  };
+  const failed = (res: http.ServerResponse, err: unknown) =>
+    send(res, 503, 'text/plain; charset=utf-8', `The dashboard could not read its data: ${scrub((err as Error).message ?? String(err), secrets)}\n`);
+
+  const routes: { match: RegExp; serve: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray) => Promise<void> | void }[] = [
+    {
+      match: /^\/(?:index\.html)?$/,
+      serve: async (req, res, url) => {
+        const end = url.searchParams.get('end') ?? undefined;
+        const days = url.searchParams.has('days') ? Number(url.searchParams.get('days')) : undefined;
+        const d = await gather(end, days);
+        send(res, 200, 'text/html; charset=utf-8', renderPage(d), { 'content-security-policy': PAGE_CSP });
+      },
+    },
+    {
+      match: /^\/dashboard\.js$/,
+      serve: (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', CLIENT_JS),
+    },
+    {
+      match: /^\/api\/dashboard$/,
+      serve: async (_req, res, url) => {
+        const end = url.searchParams.get('end') ?? undefined;
+        const days = url.searchParams.has('days') ? Number(url.searchParams.get('days')) : undefined;
+        const d = await gather(end, days);
+        const html = renderSections(d);
+        const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, sectionHash(v)]));
+        send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ dashboard: d, html, hashes }));
+      },
+    },
+    {
+      match: /^\/logs\/(dbt_daily_run|daily_etl)\/(\d{4}-\d{2}-\d{2})$/,
+      serve: async (_req, res, _url, m) => {
+        const [pipeline, date] = [m[1] as Pipeline, m[2]!];
+        if (!PIPELINES.includes(pipeline)) return send(res, 404, 'text/plain; charset=utf-8', 'no such pipeline\n');
+        const tails = await dbtLogTails(opts.artifactsDir, pipeline, date);
+        const command = `roas logs ${pipeline === 'dbt_daily_run' ? 'dbt' : 'etl'} --date ${date}`;
+        const body = tails.length
+          ? tails.map((t) => `==> ${t.step} ${t.attempt}: ${t.file}${t.truncated ? ' (its last lines)' : ''}\n${t.lines.join('\n')}`).join('\n\n')
+          : `No dbt log of ${pipeline} ${date} on this worker (artifacts are kept by the worker that ran the step). On the machine that ran it: ${command}`;
+        send(res, 200, 'text/plain; charset=utf-8', `${scrub(body, secrets)}\n`);
+      },
+    },
+    {
+      match: /^\/reports\/(\d{4}-\d{2}-\d{2})$/,
+      serve: (_req, res, _url, m) => send(res, 308, 'text/plain; charset=utf-8', 'see the report folder\n', { location: `${m[1]}/` }),
+    },
+    {
+      match: /^\/reports\/(\d{4}-\d{2}-\d{2})\/([a-z0-9_.]*)$/,
+      serve: async (_req, res, _url, m) => {
+        const file = reportFile(opts.reportsDir, m[1]!, m[2] || 'index.html');
+        const body = file ? await readFile(file).catch(() => undefined) : undefined;
+        if (!body) return send(res, 404, 'text/plain; charset=utf-8', `No report file ${m[2] || 'index.html'} for ${m[1]}.\n`);
+        const html = file!.endsWith('.html');
+        send(res, 200, html ? 'text/html; charset=utf-8' : 'text/csv; charset=utf-8', body, html ? { 'content-security-policy': REPORT_CSP } : {});
+      },
+    },
+  ];
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+      const route = routes.find((r) => r.match.test(url.pathname));
+      if (!route) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: GET or HEAD.\n', { allow: 'GET, HEAD' });
+        return true;
+      }
+      // A token in the address, once: kept in a cookie, and taken out of the address bar.
+      const given = url.searchParams.get('token');
+      if (given !== null && opts.token && url.pathname.match(/^\/(?:index\.html)?$/)) {
+        if (!tokenMatches(given, opts.token)) {
+          send(res, 401, 'text/plain; charset=utf-8', 'Wrong token.\n');
+          return true;
+        }
+        url.searchParams.delete('token');
+        const rest = url.searchParams.toString();
+        send(res, 303, 'text/plain; charset=utf-8', 'ok\n', {
+          location: `./${rest ? `?${rest}` : ''}${url.hash}`,
+          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000`,
+        });
+        return true;
+      }
+      const access = decideAccess(req, opts.token);
+      if (!access.ok) {
+        send(res, access.status, 'text/plain; charset=utf-8', `${access.message}\n`, access.status === 401 ? { 'www-authenticate': 'Bearer realm="roas-dashboard"' } : {});
+        return true;
+      }
+      const m = route.match.exec(url.pathname)!;
+      Promise.resolve(route.serve(req, res, url, m)).catch((err: unknown) => {
+        if (!res.headersSent) failed(res, err);
+        else res.end();
+      });
+      return true;
+    },
+  };
+}
+
+/** What the dashboard takes from the configuration; `databaseUrl` only for its password, which it never shows. */
+export function dashboardSettings(config: Config, databaseUrl?: string): Omit<DashboardOptions, 'pool' | 'temporal' | 'taskQueue'> {
+  let password = '';
+  try {
+    password = databaseUrl ? decodeURIComponent(new URL(databaseUrl).password) : '';
+  } catch {
+    // not a URL: nothing to hide
+  }
+  return {
+    namespace: config.temporal.namespace,
+    uiUrl: config.temporal.uiUrl,
+    artifactsDir: config.dbt.artifactsDir,
+    reportsDir: config.reportsDir,
+    dbtProjectDir: config.dbt.projectDir,
+    projectRoot: config.projectRoot,
+    token: config.dashboard.token,
+    secrets: [password, config.slack.token ?? '', config.temporal.apiKey ?? ''].filter((s) => s.length >= 4),
+  };
+}
