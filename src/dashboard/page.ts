@@ -99,6 +99,7 @@ svg .grid { stroke: #edf0f2; } svg .tick { font-size: 10px; fill: #6b7480; } svg
 .q-pass { background: #b9e0c5; } .q-warn { background: var(--warn); } .q-fail { background: var(--bad); } .q-none { background: #f1f3f5; }
 .legend .q { width: 12px; height: 10px; }
 #alerts .scroll { max-height: 460px; overflow: auto; }
+table.alerts td:nth-child(-n+4), table.alerts td.slack span:first-child { white-space: nowrap; }
 table.alerts pre { white-space: pre-wrap; font-size: .76rem; margin: .3rem 0 0; max-height: 16rem; overflow: auto; }
 table.alerts summary { cursor: pointer; }
 .kind.k-failure { color: var(--bad); } .kind.k-sla_miss { color: var(--warn); } .kind.k-flink_gate_deadline { color: #8e44ad; }
@@ -177,7 +178,12 @@ export const CLIENT_JS = `(function () {
   });
 
   function refresh() {
-    var url = 'api/dashboard' + location.search;
+    var have = [];
+    document.querySelectorAll('[data-hash]').forEach(function (el) { have.push(el.getAttribute('data-hash')); });
+    var params = new URLSearchParams(location.search);
+    params.set('sections', 'changed');
+    params.set('have', have.join(','));
+    var url = 'api/dashboard?' + params.toString();
     var started = Date.now();
     fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' })
       .then(function (r) {
@@ -194,8 +200,8 @@ export const CLIENT_JS = `(function () {
           }
         });
         if (chosen) choose(chosen);
-        document.body.setAttribute('data-generated', data.dashboard.generatedAt);
-        stateEl.textContent = 'data of ' + data.dashboard.generatedAt.slice(11, 19) + ' UTC, refreshed every ' + Math.round(every / 1000) + ' s (' + (Date.now() - started) + ' ms)';
+        document.body.setAttribute('data-generated', data.generatedAt);
+        stateEl.textContent = 'data of ' + data.generatedAt.slice(11, 19) + ' UTC, refreshed every ' + Math.round(every / 1000) + ' s (' + (Date.now() - started) + ' ms)';
         stateEl.className = '';
         notice.style.display = 'none';
       })

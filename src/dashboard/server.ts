@@ -91,6 +91,12 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
         const d = await gather(end, days);
         const html = renderSections(d);
         const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, sectionHash(v)]));
+        // The page asks for its sections only, and only those that changed since the hashes it has.
+        if (url.searchParams.get('sections') === 'changed') {
+          const have = new Set((url.searchParams.get('have') ?? '').split(','));
+          const changed = Object.fromEntries(Object.entries(html).filter(([k]) => !have.has(hashes[k]!)));
+          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ generatedAt: d.generatedAt, html: changed, hashes }));
+        }
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ dashboard: d, html, hashes }));
       },
     },
