@@ -10,6 +10,7 @@ import { flinkCompleteCommand } from './commands/flink-complete';
 import { generateEventsCommand } from './commands/generate-events';
 import { runCommand } from './commands/run';
 import { schedulesCommand } from './commands/schedules';
+import { deployCommand } from './commands/deploy';
 import { stackCommand } from './commands/stack';
 import { logsCommand, runsCommand, statusCommand } from './commands/status';
 import { testStepCommand, validateCommand } from './commands/validate';
@@ -31,7 +32,8 @@ const program = new Command('roas')
   .addCommand(testStepCommand(getContext))
   .addCommand(flinkCompleteCommand(getContext))
   .addCommand(generateEventsCommand(getContext))
-  .addCommand(stackCommand(getContext));
+  .addCommand(stackCommand(getContext))
+  .addCommand(deployCommand(getContext));
 
 // Subcommands added with addCommand do not inherit exitOverride; without it commander exits 1 itself.
 const overrideExits = (c: Command): void => {

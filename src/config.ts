@@ -71,6 +71,8 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: optional(z.string()),
   TEMPORAL_TLS_CA_PATH: optional(z.string()),
   TEMPORAL_API_KEY: optional(z.string().min(10, 'expects an API key')),
+  ROAS_BUILD_ID: optional(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expects a build ID such as a git commit or an image tag (letters, digits, . _ -)')),
+  ROAS_DEPLOYMENT_NAME: optional(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'expects a name such as roas-orchestrator (letters, digits, _ -)')).default('roas-orchestrator'),
   TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
   ROAS_HTTP_PORT: optional(port).default(9465),
   ROAS_DASHBOARD_TOKEN: optional(z.string().min(16, 'expects at least 16 characters, e.g. the output of openssl rand -hex 24')),
@@ -113,6 +115,8 @@ export interface Config {
     tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string };
     apiKey: string | undefined;
     metricsAddress: string;
+    /** Set (by ROAS_BUILD_ID) when the worker runs as a version of a Worker Deployment. */
+    deployment: { deploymentName: string; buildId: string } | undefined;
   };
   /** The worker's health and pipeline-metrics HTTP port. */
   httpPort: number;
@@ -188,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
       apiKey: v.TEMPORAL_API_KEY,
       metricsAddress: v.TEMPORAL_METRICS_ADDRESS,
+      deployment: v.ROAS_BUILD_ID ? { deploymentName: v.ROAS_DEPLOYMENT_NAME, buildId: v.ROAS_BUILD_ID } : undefined,
     },
     httpPort: v.ROAS_HTTP_PORT,
     dashboard: { token: v.ROAS_DASHBOARD_TOKEN },

@@ -2,11 +2,10 @@
 // Temporal (TLS, mTLS, API key) and PostgreSQL, serves /healthz and /metrics, exposes Temporal's
 // runtime metrics for Prometheus, and on SIGTERM stops taking work, lets in-flight steps finish
 // within the grace time (then cancels them: dbt is stopped, the step is retried elsewhere), and exits.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
 import { exitOnError } from './cli-errors';
 import { loadConfig, type Config } from './config';
-import { temporalAddress } from './commands/context';
 import { dashboardSettings } from './dashboard/server';
 import { startHealthServer } from './health-server';
 import { createLogger, sdkLogger } from './logger';
@@ -14,23 +13,12 @@ import { createPipelineMetrics } from './metrics';
 import { migrate } from './db/migrate';
 import { ensureDatabase, resolveDatabaseUrl } from './stack/postgres';
 import { venvTools } from './stack/venv';
+import { temporalAddress, temporalConnectionOptions } from './temporal-connection';
 import { createRoasWorker, WORKFLOW_BUNDLE_PATH } from './worker';
 
+/** The worker's connection to Temporal: the settings the CLI uses too (address, TLS / mTLS, API key). */
 export function connectionOptions(config: Config): NativeConnectionOptions {
-  const t = config.temporal;
-  const read = (p?: string) => (p ? readFileSync(p) : undefined);
-  return {
-    address: temporalAddress(config),
-    ...(t.tls.enabled
-      ? {
-          tls: {
-            ...(t.tls.caPath ? { serverRootCACertificate: read(t.tls.caPath) } : {}),
-            ...(t.tls.certPath && t.tls.keyPath ? { clientCertPair: { crt: read(t.tls.certPath)!, key: read(t.tls.keyPath)! } } : {}),
-          },
-        }
-      : {}),
-    ...(t.apiKey ? { apiKey: t.apiKey } : {}),
-  };
+  return temporalConnectionOptions(config);
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 // The worker: runs the workflows and activities of this project on one task queue.
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { Client } from '@temporalio/client';
@@ -7,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
+import { promoteIfFirst } from './deployment';
 import { ensureSearchAttributes } from './search-attributes';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { flinkMarkerState, maintainEventPartitions } from '../activities/ledger';
@@ -123,7 +125,26 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     // within seconds and progress moves as nodes finish. A heartbeat is not a history event.
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
+    // A version of a Worker Deployment when a build ID is set (compose sets it from the image
+    // tag): a run stays on the version that started it (pinned; the schedules' launchers, which
+    // only start or join a run, move to the newest version), so a deploy never replays a run in
+    // flight on other code. Without a build ID (local development, tests) the worker is unversioned.
+    ...(config.temporal.deployment
+      ? { workerDeploymentOptions: { version: config.temporal.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
   });
+  if (config.temporal.deployment) {
+    const settings = config.temporal.deployment;
+    // The first version of a deployment becomes current by itself (else no run would start);
+    // a later one waits for `roas deploy promote`, so its rollout is the operator's decision.
+    void promoteIfFirst(deps.connection.workflowService, config.temporal.namespace, settings, `roas-worker@${os.hostname()}`, { timeoutMs: 120_000 })
+      .then((outcome) =>
+        outcome === 'waiting-for-promotion'
+          ? log.warn({ ...settings }, `this worker runs build ${settings.buildId}, not yet the current version: runs in flight stay on theirs; to send new runs here: roas deploy promote ${settings.buildId}`)
+          : log.info({ ...settings, outcome }, 'worker deployment version'),
+      )
+      .catch((err: Error) => log.error({ err: err.message, ...settings }, 'could not read or set the worker deployment\'s current version'));
+  }
   // Partitions for the days ahead, before Flink writes them; rows that arrived early move in.
   await maintainEventPartitions(pool, new Date().toISOString().slice(0, 10))
     .then((moved) => moved.length && log.info({ moved }, 'moved events out of the default partition into their days'))

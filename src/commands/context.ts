@@ -17,9 +17,8 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export function temporalAddress(config: Config): string {
-  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
-}
+// Kept here too for the modules that import it from the CLI's context.
+export { temporalAddress } from '../temporal-connection';
 
 export async function createCliContext(): Promise<CliContext> {
   const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config'), import('../logger')]);
@@ -33,9 +32,12 @@ export async function createCliContext(): Promise<CliContext> {
     async temporal() {
       const { Client, Connection } = await import('@temporalio/client');
       if (!connection) {
-        const address = temporalAddress(config);
+        // The worker's settings: address, TLS / mTLS, API key.
+        const { temporalConnectionOptions } = await import('../temporal-connection');
+        const options = temporalConnectionOptions(config);
+        const address = options.address;
         try {
-          connection = await Connection.connect({ address, connectTimeout: 5_000 });
+          connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
           await connection.workflowService.getSystemInfo({});
         } catch {
           connection = undefined;
