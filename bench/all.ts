@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger';
 import { startPostgres } from '../src/stack/postgres';
 import { ensureVenv } from '../src/stack/venv';
 import { measureBackfill, printBackfill } from './backfill';
+import { measureDashboard, printDashboard } from './dashboard';
 import { measureCliStartup, printCliStartup } from './cli-startup';
 import { measureDailyRuns, printDailyRuns } from './daily-run';
 import { measureHistory, printHistory } from './dbt-history';
@@ -29,6 +30,8 @@ interface Plan {
   backfillEvents: number;
   rssEvents: number;
   cliRuns: number;
+  dashboardDays: number;
+  dashboardRequests: number;
 }
 
 const FULL: Plan = {
@@ -42,6 +45,8 @@ const FULL: Plan = {
   backfillEvents: 1_000_000,
   rssEvents: 1_000_000,
   cliRuns: 20,
+  dashboardDays: 365,
+  dashboardRequests: 20,
 };
 
 const QUICK: Plan = {
@@ -55,6 +60,8 @@ const QUICK: Plan = {
   backfillEvents: 20_000,
   rssEvents: 100_000,
   cliRuns: 5,
+  dashboardDays: 60,
+  dashboardRequests: 5,
 };
 
 async function machine() {
@@ -93,6 +100,7 @@ runIfMain(import.meta.url, async () => {
     const history = await measureHistory({ events: plan.historyEvents, days: plan.historyDays });
     const rss = await measureWorkerRss({ events: plan.rssEvents });
     const cli = measureCliStartup({ runs: plan.cliRuns });
+    const dashboard = await measureDashboard({ days: plan.dashboardDays, requests: plan.dashboardRequests });
 
     printGenerator(generator);
     printDailyRuns(dailyRuns);
@@ -101,6 +109,7 @@ runIfMain(import.meta.url, async () => {
     printBackfill(backfills);
     printWorkerRss(rss);
     printCliStartup(cli);
+    printDashboard(dashboard);
 
     const summary: [string, string, string][] = [
       ['generator throughput (generate + COPY)', `${Math.round(generator.medianWithCopy).toLocaleString('en-US')} events/s`, '≥ 200,000 events/s'],
@@ -123,6 +132,11 @@ runIfMain(import.meta.url, async () => {
         `median ${Math.round(cli.help.medianMs)} ms, p95 ${Math.round(cli.help.p95Ms)} ms`,
         `≤ 400 ms; tsx src/cli.ts (no bundle): median ${Math.round(cli.beforeHelp.medianMs)} ms`,
       ],
+      [
+        `dashboard, ${dashboard.days} days of history`,
+        `GET / p50 ${dashboard.server.page.p50Ms} ms; browser load ${dashboard.browser.map((b) => `${b.loadMs} ms at ${b.width} px`).join(', ')}`,
+        '< 1 s',
+      ],
     ];
     const w0 = Math.max(...summary.map((r) => r[0].length));
     const w1 = Math.max(...summary.map((r) => r[1].length));
@@ -140,6 +154,7 @@ runIfMain(import.meta.url, async () => {
       backfills,
       workerRss: rss,
       cliStartup: cli,
+      dashboard,
     });
     console.log(`\nwritten: bench/results/${quick ? 'bench-quick.json' : 'bench.json'}`);
   } finally {
