@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
-import { createDbtRunner, saveSharedParse, type DbtRunner } from '../activities/dbt/runner';
+import { createDbtRunner, loadSeedsAtStart, saveSharedParse, type DbtRunner } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { exitOnError } from '../src/cli-errors';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config';
@@ -129,6 +129,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
     keepWarm: process.env.ROAS_BENCH_PLAIN_DBT !== '1',
   });
   await saveSharedParse(real, parseFile);
+  await loadSeedsAtStart(real, artifacts);
   const spawns: DbtSpawn[] = [];
   const runner: DbtRunner = async (inv, onEvent) => {
     const at = Date.now();

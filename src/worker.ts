@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
-import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
+import { createDbtRunner, loadSeedsAtStart, saveSharedParse } from '../activities/dbt/runner';
 import { promoteIfFirst } from './deployment';
 import { ensureSearchAttributes } from './search-attributes';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
@@ -86,6 +86,8 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const parsed = await saveSharedParse(runner, parseFile);
   if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs, warmDbt: runner.warm }, 'parsed the dbt project; every run reuses this parse');
   else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
+  const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
+  if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
   const activities = createActivities({
     runner,
     artifactsDir: config.dbt.artifactsDir,

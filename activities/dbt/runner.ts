@@ -291,6 +291,18 @@ export async function saveSharedParse(runner: DbtRunner, sharedParseFile: string
   return result;
 }
 
+/**
+ * Loads the seeds (campaigns, FX rates) once, at worker start: their tables then exist before
+ * any run, so two dates building at once on a new database (a first backfill) never both try to
+ * create them. Each run's build loads them again as before.
+ */
+export async function loadSeedsAtStart(runner: DbtRunner, artifactsDir: string): Promise<DbtProcessResult> {
+  const targetPath = path.join(artifactsDir, 'worker-start', `seed-${process.pid}-${Date.now()}`);
+  const result = await runner({ command: 'seed', targetPath, applicationName: 'roas-dbt-seed' });
+  if (result.exitCode === 0) rmSync(targetPath, { recursive: true, force: true });
+  return result;
+}
+
 function parseLine(line: string): DbtLogEvent | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
