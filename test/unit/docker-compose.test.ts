@@ -21,7 +21,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string; disable?: boolean };
   volumes?: VolumeEntry[];
-  ports?: (string | { target: number; published?: string | number })[];
+  ports?: (string | { target: number; published?: string | number; host_ip?: string })[];
   networks?: string[] | Record<string, unknown>;
   network_mode?: string;
   deploy?: { resources?: unknown };
@@ -35,9 +35,16 @@ const text = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')
 const compose = parse(text, { merge: true }) as Compose;
 const services = compose.services;
 
-/** What a user puts in .env next to the file (README: Deployment), and the case of an empty .env. */
-const USER_ENV = { POSTGRES_PASSWORD: 'pg-Secret_1', TEMPORAL_DB_PASSWORD: 'tdb-Secret_2', SLACK_BOT_TOKEN: 'xoxb-123-abc' };
-const NO_ENV = {};
+/**
+ * What a user puts in .env next to the file (README: Deployment, Security): the passwords compose
+ * requires, made with `openssl rand -hex 32`, with and without the optional Slack token.
+ */
+const REQUIRED_ENV = {
+  POSTGRES_PASSWORD: '3f9c2a7be41d05c8a6e2f1b9d47c03e58a1f6b2c9d0e7a4b3c5d8e1f2a6b9c0d',
+  TEMPORAL_DB_PASSWORD: 'a41c9e07d3b25f68c1e4a9b70d2f53e8c6a1b4d7e0f39a2c5b8d1e4f7a0c3b6e',
+  GRAFANA_ADMIN_PASSWORD: '0c7e3a9f1b5d2e8c4a6f0b3d9e7c1a5f',
+};
+const USER_ENV = { ...REQUIRED_ENV, SLACK_BOT_TOKEN: 'xoxb-123-abc' };
 
 /** Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}. */
 function interpolate(value: string, vars: Record<string, string>): string {
@@ -84,6 +91,17 @@ function listensOn(name: string, env: Record<string, string>): number[] {
     return [config.httpPort, Number(config.temporal.metricsAddress.split(':').pop())];
   }
   throw new Error(`which port does ${name} (${image}) listen on? Add its image to listensOn()`);
+}
+
+/** A service's published ports as compose reads them: host address (empty: every interface), host port, container port. */
+function publishedPorts(name: string, vars: Record<string, string>): { hostIp: string; published: number; target: number }[] {
+  return (services[name]!.ports ?? []).map((p) => {
+    if (typeof p !== 'string') return { hostIp: interpolate(p.host_ip ?? '', vars), published: Number(interpolate(String(p.published ?? ''), vars)), target: p.target };
+    // [host_ip:][host_port:]container_port[/protocol]; an IPv6 host_ip is in brackets.
+    const m = /^(?:(\[[^\]]*\]|[^:]*):)??(?:(\d*):)?(\d+)(?:\/\w+)?$/.exec(interpolate(p, vars));
+    if (!m) throw new Error(`${name}: cannot read the port "${p}"`);
+    return { hostIp: (m[1] ?? '').replace(/^\[|\]$/g, ''), published: Number(m[2] || m[3]), target: Number(m[3]) };
+  });
 }
 
 function networksOf(svc: Service): string[] {
@@ -150,7 +168,7 @@ describe('docker-compose.yml', () => {
   it('the worker and the jobs from its image have every variable they need, set to a valid configuration', () => {
     expect(projectServices).toContain('worker');
     for (const name of projectServices) {
-      for (const vars of [NO_ENV, USER_ENV]) {
+      for (const vars of [REQUIRED_ENV, USER_ENV]) {
         const env = environment(name, vars);
         // Without these, the worker looks for a PostgreSQL and a Temporal server on its own loopback
         // interface, and writes reports and dbt artifacts under /app, which its user may not write.
@@ -184,14 +202,12 @@ describe('docker-compose.yml', () => {
 
   it('the links in alerts and in the CLI open the Web UI the file publishes', () => {
     const ui = Object.keys(services).find((n) => /^temporalio\/ui:/.test(services[n]!.image ?? ''))!;
-    const link = new URL(loadConfig(environment('worker', NO_ENV)).temporal.uiUrl);
+    const link = new URL(loadConfig(environment('worker', REQUIRED_ENV)).temporal.uiUrl);
     const inside = listensOn(ui, environment(ui, USER_ENV))[0]!;
-    const published = (services[ui]!.ports ?? []).map((p) => {
-      if (typeof p !== 'string') return { published: Number(p.published), target: p.target };
-      const parts = p.split(':');
-      return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
-    });
+    const published = publishedPorts(ui, USER_ENV).map(({ published, target }) => ({ published, target }));
     expect(published).toContainEqual({ published: Number(link.port), target: inside });
+    // The Web UI accepts the page it links to as an origin.
+    expect(environment(ui, USER_ENV).TEMPORAL_CORS_ORIGINS?.split(',')).toContain(link.origin);
   });
 
   it('a password set in .env reaches both the server and the clients of it', () => {
@@ -268,6 +284,91 @@ describe('docker-compose.yml', () => {
     const [group, sub] = command.slice(1);
     expect(group).toBe('schedules');
     expect(schedulesCommand(() => Promise.reject(new Error('not used'))).commands.map((c) => c.name())).toContain(sub);
+  });
+});
+
+describe('docker-compose.yml: secrets and what it exposes', () => {
+  /** Variables that hold a password, a token or a key, by name. */
+  const SECRET = /PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY/;
+  /** Secrets a user may leave unset, and what happens then. */
+  const OPTIONAL_SECRETS: Record<string, string> = {
+    SLACK_BOT_TOKEN: 'alerts are written to the log and orchestrator.alerts instead of Slack',
+  };
+  const references = [...text.matchAll(/\$\{([A-Za-z_]\w*)((:?)([-?+])([^}]*))?\}/g)].map((m) => ({
+    name: m[1]!,
+    op: m[4] ? `${m[3]}${m[4]}` : '',
+    arg: m[5] ?? '',
+    raw: m[0],
+  }));
+
+  it('has no default password, token or key: each is required, or optional and empty when unset', () => {
+    const secrets = references.filter((r) => SECRET.test(r.name));
+    expect(new Set(secrets.map((r) => r.name))).toEqual(new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'SLACK_BOT_TOKEN']));
+    for (const r of secrets) {
+      if (OPTIONAL_SECRETS[r.name] !== undefined) {
+        // ${VAR} and ${VAR:-} are the same value; the form with :- keeps compose from warning.
+        expect(['', ':-'], r.raw).toContain(r.op);
+        expect(r.arg, `${r.raw}: an optional secret has no default`).toBe('');
+      } else {
+        expect(r.op, `${r.raw}: compose must refuse to start without it (\${${r.name}:?how to set it})`).toBe(':?');
+        expect(r.arg, `${r.raw}: the message says how to set it`).toMatch(/\.env/);
+      }
+    }
+  });
+
+  it('refuses to start without each required secret, saying how to make one', () => {
+    const required = [...new Set(references.filter((r) => r.op === ':?').map((r) => r.name))];
+    expect(required).toEqual(expect.arrayContaining(Object.keys(REQUIRED_ENV)));
+    expect(() => interpolate(text, REQUIRED_ENV)).not.toThrow();
+    for (const name of required) {
+      const without: Record<string, string> = { ...USER_ENV, [name]: '' };
+      expect(() => interpolate(text, without), name).toThrow(new RegExp(`\\$\\{${name}\\} is required: set ${name} in \\.env`));
+    }
+    // The database passwords: one command that makes a password fit for a URL.
+    for (const r of references.filter((x) => /^(POSTGRES|TEMPORAL_DB)_PASSWORD$/.test(x.name))) expect(r.arg, r.raw).toContain('openssl rand -hex 32');
+  });
+
+  it('no service is given a literal secret: every password, token and URL password comes from a variable', () => {
+    for (const name of Object.keys(services)) {
+      const env = services[name]!.environment ?? {};
+      const pairs: [string, string][] = Array.isArray(env) ? env.map((e) => e.split(/=(.*)/s, 2) as [string, string]) : Object.entries(env).map(([k, v]) => [k, String(v ?? '')]);
+      for (const [key, raw] of pairs) {
+        if (SECRET.test(key) && !/_FILE$/.test(key)) expect(raw, `${name}: ${key}`).toMatch(/^\$\{[A-Za-z_]\w*(:?[-?][^}]*)?\}$/);
+        for (const m of raw.matchAll(/\w+:\/\/[^:/@\s]+:([^@\s]*)@/g)) expect(m[1], `${name}: ${key} has a password in its URL`).toMatch(/^\$\{[A-Za-z_]\w*:\?[^}]+\}$/);
+      }
+    }
+  });
+
+  it('the database password reaches the worker whole when made as the README says (hex), and would not as base64', () => {
+    const hex = REQUIRED_ENV.POSTGRES_PASSWORD;
+    expect(hex).toMatch(/^[0-9a-f]{64}$/);
+    expect(decodeURIComponent(new URL(environment('worker', REQUIRED_ENV).DATABASE_URL!).password)).toBe(hex);
+    // openssl rand -base64 32 may give '/', '+' and '='; a '/' ends the URL's authority, so the
+    // worker would read another host and password. Hence hex, which the messages ask for.
+    const base64 = 'q3/Zr+Vd9TtP0mWcXo1bK7yHfGz2uLs4nA8eJx6iRk0=';
+    const url = environment('worker', { ...REQUIRED_ENV, POSTGRES_PASSWORD: base64 }).DATABASE_URL!;
+    let survives: boolean;
+    try {
+      survives = decodeURIComponent(new URL(url).password) === base64;
+    } catch {
+      survives = false;
+    }
+    expect(survives, 'a base64 password now survives the URL: the README and the messages may allow it').toBe(false);
+  });
+
+  it('publishes every port on the loopback interface unless ROAS_PUBLISH_ADDRESS opens it', () => {
+    const loopback = ['127.0.0.1', '::1'];
+    const published = Object.keys(services).flatMap((name) => publishedPorts(name, USER_ENV).map((p) => ({ name, ...p })));
+    expect(published.length).toBeGreaterThan(0);
+    for (const p of published) expect(loopback, `${p.name} publishes ${p.published} on "${p.hostIp || 'every interface'}"`).toContain(p.hostIp);
+    for (const [name, svc] of Object.entries(services)) expect(svc.network_mode, `${name}: host networking publishes every port it opens`).not.toBe('host');
+    // Opened on purpose: PostgreSQL, Temporal's frontend and the Web UI, and nothing else.
+    const opened = Object.keys(services).flatMap((name) =>
+      publishedPorts(name, { ...USER_ENV, ROAS_PUBLISH_ADDRESS: '0.0.0.0' })
+        .filter((p) => !loopback.includes(p.hostIp))
+        .map((p) => `${services[name]!.image?.split(':')[0]}:${p.target}`),
+    );
+    expect(opened.sort()).toEqual(['postgres:5432', 'temporalio/auto-setup:7233', 'temporalio/ui:8080']);
   });
 });
 

@@ -129,8 +129,10 @@ describe('Prometheus configuration and alert rules', () => {
   it('scrapes the worker by its compose service name on the ports its configuration serves', () => {
     const prometheus = readYaml<{ rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }>(PROMETHEUS_YML);
     const targets = Object.fromEntries(prometheus.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((c) => c.targets)]));
-    // ${VAR:-default} → default, as Compose does when VAR is unset.
-    const env = Object.fromEntries(Object.entries(compose.services.worker!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+    // ${VAR:-default} → default, as Compose does when VAR is unset; a required ${VAR:?…} → a value.
+    const env = Object.fromEntries(
+      Object.entries(compose.services.worker!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'set')]),
+    );
     const config = loadConfig(env);
     expect(targets['roas-worker']).toEqual([`worker:${config.httpPort}`]);
     expect(targets['roas-worker-temporal-sdk']).toEqual([`worker:${config.temporal.metricsAddress.split(':').pop()}`]);
