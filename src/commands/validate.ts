@@ -54,8 +54,8 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
       // As `roas run` does: a step of a day that has not ended would work on part of a day.
       const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
       const ctx = await context();
-      const [{ MockActivityEnvironment }, { createActivities }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }] = await Promise.all([
-        import('@temporalio/testing'),
+      const [{ runAsActivity }, { createActivities }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }] = await Promise.all([
+        import('../activity-context'),
         import('../../activities'),
         import('../../activities/dbt/runner'),
         import('../stack/postgres'),
@@ -81,7 +81,7 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
         });
         // Its own "Activity failed" lines would repeat, with a stack, what is printed below.
         const { sdkLogger } = await import('../logger');
-        const env = new MockActivityEnvironment(undefined, { logger: sdkLogger(ctx.log, 'ERROR') });
+        const logger = sdkLogger(ctx.log, 'ERROR');
         if (step === 'dbt-build' || step === 'dbt-run' || step === 'dbt-test') {
           const input: DbtStepInput = {
             pipeline: opts.pipeline === 'etl' ? 'daily_etl' : 'dbt_daily_run',
@@ -92,7 +92,7 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
           };
           let r: DbtStepResult;
           try {
-            r = await env.run((i: DbtStepInput) => activities.runDbtStep(i), input);
+            r = await runAsActivity('runDbtStep', () => activities.runDbtStep(input), logger);
           } catch (err) {
             // A failed step: what `roas status` and the alert would say, not the testing library's internals.
             const failure = err as { type?: string; message?: string; details?: unknown[] };
@@ -107,13 +107,13 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
           for (const n of r.nodes) console.log(`${n.status.padEnd(8)} ${n.name}${n.failures ? ` (${n.failures} rows)` : ''}`);
           console.log(`dbt ${r.dbtSeconds.toFixed(1)}s; artifacts ${r.targetPath}`);
         } else if (step === 'validate') {
-          const checks: ValidationCheck[] = await env.run((d: string) => activities.validateSourceData(d, DEFAULT_THRESHOLDS), runDate);
+          const checks: ValidationCheck[] = await runAsActivity('validateSourceData', () => activities.validateSourceData(runDate, DEFAULT_THRESHOLDS), logger);
           for (const c of checks) console.log(`${c.status.padEnd(5)} ${c.name}: ${c.detail}`);
           if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
         } else {
           let r: ReportSummary;
           try {
-            r = await env.run((d: string) => activities.generateReport(d, []), runDate);
+            r = await runAsActivity('generateReport', () => activities.generateReport(runDate, []), logger);
           } catch (err) {
             // A refusal that says what to do (a day with no data): its message, not a stack.
             const failure = err as { name?: string; message?: string };
