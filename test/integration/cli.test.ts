@@ -76,7 +76,7 @@ describe('roas CLI', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help'], ['validate', '--help'], ['test-step', '--help'], ['stack', '--help'], ['stack', 'stop', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['flink-complete', '--help'], ['generate-events', '--help'], ['backfill', '--help'], ['status', '--help'], ['runs', '--help'], ['logs', '--help'], ['schedules', '--help'], ['schedules', 'apply', '--help'], ['validate', '--help'], ['test-step', '--help'], ['stack', '--help'], ['stack', 'stop', '--help'], ['deploy', '--help'], ['deploy', 'promote', '--help']]) {
       const r = await run(args);
       expect(r.exitCode, args.join(' ')).toBe(0);
       expect(r.stdout).toContain('Usage: roas');

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config';
 
-const COMMANDS = ['run', 'backfill', 'status', 'runs', 'logs', 'schedules', 'validate', 'test-step', 'flink-complete', 'generate-events', 'stack'];
+const COMMANDS = ['run', 'backfill', 'status', 'runs', 'logs', 'schedules', 'validate', 'test-step', 'flink-complete', 'generate-events', 'stack', 'deploy'];
 
 describe('bin/roas and the CLI bundle', () => {
   let root: string;
