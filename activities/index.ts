@@ -6,8 +6,16 @@ import { createPublishActivities, type PublishDeps } from './dbt/publish';
 import { createEtlActivities, type EtlDeps } from './etl/activities';
 import { createLedgerActivities } from './ledger';
 import { createTemporalActivities, type TemporalDeps } from './temporal';
+import type { RetrySettings } from '../workflows/policies';
 
-export type ActivityDeps = DbtActivityDeps & PublishDeps & AlertDeps & EtlDeps & TemporalDeps;
+export type ActivityDeps = DbtActivityDeps &
+  PublishDeps &
+  AlertDeps &
+  EtlDeps &
+  TemporalDeps & {
+    /** The dbt steps' retry settings of this worker's deployment (ROAS_RETRY_INTERVAL, ROAS_RETRY_ATTEMPTS). */
+    retry?: RetrySettings;
+  };
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +25,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createEtlActivities(deps),
     ...createTemporalActivities(deps),
+    /** Read by each run once (a local activity): its dbt retries are the worker's, not its caller's. */
+    workerRetrySettings(): Promise<RetrySettings | null> {
+      return Promise.resolve(deps.retry ?? null);
+    },
   };
 }
 

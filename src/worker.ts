@@ -114,6 +114,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     channel: config.slack.channel,
     log,
     metrics: deps.metrics,
+    retry: config.retry,
   });
   const worker = await Worker.create({
     connection: deps.connection,

@@ -13,8 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { explainFailure } from './dbt-daily-run';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_RETRY, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
+import { retrySettingsFor } from './retry-settings';
 import { dbtRunFinishedSignal } from './signals';
 import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
 import { DEFAULT_THRESHOLDS } from './validation-defaults';
@@ -42,8 +43,9 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   const info = workflowInfo();
   const startedAt = info.startTime;
   const link = runLink(input.webUiUrl, input.namespace);
-  const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
-  const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
+  const retry = await retrySettingsFor(input);
+  const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(retry));
+  const { publishDay } = proxyActivities<Activities>(publishOptions(retry));
 
   const progress = trackProgress(input.runDate, undefined, { pipeline: PIPELINE, trigger: input.trigger });
   let dbtRunFinished = false;

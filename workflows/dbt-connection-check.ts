@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_RETRY, dbtRetryPolicy, type RetrySettings } from './policies';
+import { dbtRetryPolicy, type RetrySettings } from './policies';
+import { retrySettingsFor } from './retry-settings';
 
 export interface DbtConnectionCheckInput {
   retry?: RetrySettings;
@@ -13,7 +14,7 @@ export interface DbtConnectionCheckInput {
 export async function dbtConnectionCheck(input: DbtConnectionCheckInput = {}) {
   const { checkDbtConnection } = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry: dbtRetryPolicy(input.retry ?? DEFAULT_RETRY),
+    retry: dbtRetryPolicy(await retrySettingsFor(input)),
   });
   return checkDbtConnection();
 }

@@ -19,8 +19,9 @@ import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
 import { dbtFailureLines, describeProgress } from './describe';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_RETRY, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
+import { retrySettingsFor } from './retry-settings';
 import { dbtRunFinishedSignal, workflowIds } from './signals';
 import {
   DBT_STEP_PROGRESS,
@@ -51,8 +52,9 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
   const slaMs = input.slaMs ?? DEFAULT_SLA_MS;
   const slaDeadline = new Date(scheduled.getTime() + slaMs);
   const link = runLink(input.webUiUrl, input.namespace);
-  const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(input.retry ?? DEFAULT_RETRY));
-  const { publishDay } = proxyActivities<Activities>(publishOptions(input.retry ?? DEFAULT_RETRY));
+  const retry = await retrySettingsFor(input);
+  const { runDbtStep } = proxyActivities<Activities>(dbtStepOptions(retry));
+  const { publishDay } = proxyActivities<Activities>(publishOptions(retry));
 
   const progress = trackProgress(input.runDate, slaDeadline, { pipeline: PIPELINE, trigger: input.trigger });
 

@@ -77,3 +77,6 @@ export const ALERT_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
+
+/** The patch after which a run takes its dbt retry settings from the worker, not its input. */
+export const WORKER_RETRY_PATCH = 'retry-settings-from-worker';

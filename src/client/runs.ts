@@ -10,10 +10,12 @@ import { RunAlreadyInProgressError } from '../errors';
 // Defined with the other small errors so the CLI's error handler can name it without loading the Temporal client.
 export { RunAlreadyInProgressError };
 
-/** What every run takes from the project's configuration: retries and where its Web UI page is. */
-export function pipelineSettings(config: Config): Pick<DbtDailyRunInput, 'retry' | 'webUiUrl' | 'namespace'> {
+/**
+ * What every run takes from the caller's configuration: where its Web UI page is. Not its
+ * retries: those are the worker's (a run reads them from the worker that runs it).
+ */
+export function pipelineSettings(config: Config): Pick<DbtDailyRunInput, 'webUiUrl' | 'namespace'> {
   return {
-    retry: { intervalMs: config.retry.intervalMs, maximumAttempts: config.retry.maximumAttempts },
     webUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
   };

@@ -94,6 +94,8 @@ describe('the monitoring dashboard', () => {
       ROAS_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'roas-dash-reports-')),
       SLACK_BOT_TOKEN: 'xoxb-dashboard-secret-token',
       SLACK_API_URL: slack.url,
+      // The real worker's retries (a run's input no longer sets them).
+      ROAS_RETRY_INTERVAL: '1s',
     });
     const retry = { intervalMs: 300, maximumAttempts: 4 };
 

@@ -22,11 +22,12 @@ describe('dbtConnectionCheck on the real stack', () => {
     await temporal?.close();
   });
 
-  async function runCheck(databaseUrl: string, retry = { intervalMs: 1_000, maximumAttempts: 2 }) {
-    const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir });
+  async function runCheck(databaseUrl: string) {
+    // The retries are the worker's: 1 s apart, 2 attempts here.
+    const config = testConfig({ DBT_ARTIFACTS_DIR: artifactsDir, ROAS_RETRY_INTERVAL: '1s', ROAS_RETRY_ATTEMPTS: '2' });
     const taskQueue = uniqueTaskQueue('dbt-check');
     return withRealWorker({ config, connection: temporal.nativeConnection, databaseUrl, taskQueue }, () =>
-      temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{ retry }] }),
+      temporal.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{}] }),
     );
   }
 

@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { RetrySettings } from '../../workflows/policies';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDbtActivities } from '../../activities/dbt/activities';
@@ -46,16 +47,17 @@ describe('dbt retry policy (time-skipping server)', () => {
     await env?.teardown();
   });
 
-  async function run(runner: DbtRunner) {
+  async function run(runner: DbtRunner, opts: { worker?: RetrySettings | null; input?: RetrySettings } = {}) {
     const taskQueue = uniqueTaskQueue('retry');
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: workflowBundle(),
-      activities: createDbtActivities({ runner, artifactsDir: '/tmp/roas-test-artifacts' }),
+      // A worker with no retry settings of its own: the defaults (5 minutes, 4 attempts) apply.
+      activities: { ...createDbtActivities({ runner, artifactsDir: '/tmp/roas-test-artifacts' }), workerRetrySettings: () => Promise.resolve(opts.worker ?? null) },
     });
     return worker.runUntil(
-      env.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [{}] }),
+      env.client.workflow.execute(dbtConnectionCheck, { taskQueue, workflowId: taskQueue, args: [opts.input ? { retry: opts.input } : {}] }),
     );
   }
 
@@ -89,5 +91,15 @@ describe('dbt retry policy (time-skipping server)', () => {
     expect(attempts).toHaveLength(1);
     const cause = (error as WorkflowFailedError).cause?.cause as { type?: string } | undefined;
     expect(cause?.type).toBe('DbtCompilationError');
+  });
+
+  it("takes the worker's retry settings, not the ones in the run's input", async () => {
+    const { runner, attempts } = flakyRunner(env, 99, 'could not connect to server: Connection refused');
+    // The caller asks for 2 attempts 1 s apart; the worker is set to 3 attempts 7 minutes apart.
+    const error = await run(runner, { worker: { intervalMs: 7 * 60_000, maximumAttempts: 3 }, input: { intervalMs: 1_000, maximumAttempts: 2 } }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(attempts).toHaveLength(3);
+    const gaps = attempts.slice(1).map((a, i) => a.serverMs - attempts[i]!.serverMs);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(7 * 60_000);
   });
 });

@@ -1,0 +1,15 @@
+// Where a run's dbt retry settings come from: the worker that runs it (ROAS_RETRY_INTERVAL,
+// ROAS_RETRY_ATTEMPTS in the worker's environment), read once per run through a local activity
+// and kept in the run's history. Not from the run's input: whoever started a run, or applied
+// the schedules, from whatever environment, does not set production's retries. A run started
+// before this rule keeps the settings it was started with (its input), as it replays.
+import { patched, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DEFAULT_RETRY, WORKER_RETRY_PATCH, type RetrySettings } from './policies';
+
+const { workerRetrySettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+
+export async function retrySettingsFor(input: { retry?: RetrySettings }): Promise<RetrySettings> {
+  if (patched(WORKER_RETRY_PATCH)) return (await workerRetrySettings()) ?? input.retry ?? DEFAULT_RETRY;
+  return input.retry ?? DEFAULT_RETRY;
+}
