@@ -75,6 +75,7 @@ const schema = z.object({
   ROAS_DEPLOYMENT_NAME: optional(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'expects a name such as roas-orchestrator (letters, digits, _ -)')).default('roas-orchestrator'),
   TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
   ROAS_HTTP_PORT: optional(port).default(9465),
+  ROAS_HTTP_HOST: optional(z.string().regex(/^[\w.:-]+$/, 'expects an address to listen on, e.g. 127.0.0.1 or 0.0.0.0')).default('127.0.0.1'),
   ROAS_DASHBOARD_TOKEN: optional(z.string().min(16, 'expects at least 16 characters, e.g. the output of openssl rand -hex 24')),
   ROAS_SHUTDOWN_GRACE: optional(duration).default(durationMs('30s')),
   ROAS_REPORTS_DIR: optional(z.string()),
@@ -118,8 +119,10 @@ export interface Config {
     /** Set (by ROAS_BUILD_ID) when the worker runs as a version of a Worker Deployment. */
     deployment: { deploymentName: string; buildId: string } | undefined;
   };
-  /** The worker's health and pipeline-metrics HTTP port. */
+  /** The worker's health, metrics and dashboard HTTP port. */
   httpPort: number;
+  /** The address it listens on: loopback unless set (a container sets 0.0.0.0 for its network). */
+  httpHost: string;
   /** The monitoring dashboard on httpPort: with a token, it asks every client for it; without, it serves loopback clients only. */
   dashboard: { token: string | undefined };
   /** How long a stopping worker lets running steps finish before cancelling them. */
@@ -195,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
       deployment: v.ROAS_BUILD_ID ? { deploymentName: v.ROAS_DEPLOYMENT_NAME, buildId: v.ROAS_BUILD_ID } : undefined,
     },
     httpPort: v.ROAS_HTTP_PORT,
+    httpHost: v.ROAS_HTTP_HOST,
     dashboard: { token: v.ROAS_DASHBOARD_TOKEN },
     shutdownGraceMs: v.ROAS_SHUTDOWN_GRACE,
     dbt: {

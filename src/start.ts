@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       pool,
       metrics,
       port: config.httpPort,
-      host: '127.0.0.1',
+      host: config.httpHost,
       log,
       dashboard: dashboardSettings(config, stack.postgres.url),
     }).catch((err: Error) => {

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {}),
   });
 
-  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, log, dashboard: dashboardSettings(config, databaseUrl) });
+  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, host: config.httpHost, log, dashboard: dashboardSettings(config, databaseUrl) });
   log.info({ temporalMetrics: config.temporal.metricsAddress }, 'Temporal runtime metrics');
 
   // process.on, not once: a listener must stay registered, or execa's exit hook (signal-exit)

@@ -43,6 +43,7 @@ const REQUIRED_ENV = {
   POSTGRES_PASSWORD: '3f9c2a7be41d05c8a6e2f1b9d47c03e58a1f6b2c9d0e7a4b3c5d8e1f2a6b9c0d',
   TEMPORAL_DB_PASSWORD: 'a41c9e07d3b25f68c1e4a9b70d2f53e8c6a1b4d7e0f39a2c5b8d1e4f7a0c3b6e',
   GRAFANA_ADMIN_PASSWORD: '0c7e3a9f1b5d2e8c4a6f0b3d9e7c1a5f',
+  ROAS_DASHBOARD_TOKEN: '5b1e9c3a7d0f2e4b6a8c1d3e5f7a9b0c2d4e6f8a1b3c5d7e',
 };
 const USER_ENV = { ...REQUIRED_ENV, SLACK_BOT_TOKEN: 'xoxb-123-abc' };
 
@@ -275,7 +276,8 @@ describe('docker-compose.yml', () => {
 
   it('pins every image tag', () => {
     for (const [name, svc] of Object.entries(services)) {
-      if (svc.image) expect(svc.image, name).toMatch(/^[\w./-]+(:v?\d[\w.-]*|@sha256:[0-9a-f]{64})$/);
+      // The project's own images take their tag from ROAS_IMAGE_TAG, with a pinned default.
+      if (svc.image) expect(svc.image.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'), name).toMatch(/^[\w./-]+(:v?\d[\w.-]*|@sha256:[0-9a-f]{64})$/);
     }
   });
 
@@ -311,7 +313,7 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
 
   it('has no default password, token or key: each is required, or optional and empty when unset', () => {
     const secrets = references.filter((r) => SECRET.test(r.name));
-    expect(new Set(secrets.map((r) => r.name))).toEqual(new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'SLACK_BOT_TOKEN']));
+    expect(new Set(secrets.map((r) => r.name))).toEqual(new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ROAS_DASHBOARD_TOKEN', 'SLACK_BOT_TOKEN']));
     for (const r of secrets) {
       if (OPTIONAL_SECRETS[r.name] !== undefined) {
         // ${VAR} and ${VAR:-} are the same value; the form with :- keeps compose from warning.
@@ -370,13 +372,14 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
     expect(published.length).toBeGreaterThan(0);
     for (const p of published) expect(loopback, `${p.name} publishes ${p.published} on "${p.hostIp || 'every interface'}"`).toContain(p.hostIp);
     for (const [name, svc] of Object.entries(services)) expect(svc.network_mode, `${name}: host networking publishes every port it opens`).not.toBe('host');
-    // Opened on purpose: PostgreSQL, Temporal's frontend and the Web UI, and nothing else.
+    // Opened on purpose: PostgreSQL, Temporal's frontend, the Web UI and the worker's dashboard
+    // (which then asks for its token), and nothing else.
     const opened = Object.keys(services).flatMap((name) =>
       publishedPorts(name, { ...USER_ENV, ROAS_PUBLISH_ADDRESS: '0.0.0.0' })
         .filter((p) => !loopback.includes(p.hostIp))
         .map((p) => `${services[name]!.image?.split(':')[0]}:${p.target}`),
     );
-    expect(opened.sort()).toEqual(['postgres:5432', 'temporalio/auto-setup:7233', 'temporalio/ui:8080']);
+    expect(opened.sort()).toEqual(['marketing-roas-worker:9465', 'postgres:5432', 'temporalio/auto-setup:7233', 'temporalio/ui:8080']);
   });
 });
 

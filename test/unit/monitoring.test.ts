@@ -131,7 +131,7 @@ describe('Prometheus configuration and alert rules', () => {
     const targets = Object.fromEntries(prometheus.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((c) => c.targets)]));
     // ${VAR:-default} → default, as Compose does when VAR is unset; a required ${VAR:?…} → a value.
     const env = Object.fromEntries(
-      Object.entries(compose.services.worker!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'set')]),
+      Object.entries(compose.services.worker!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'set-for-this-test-0123456789')]),
     );
     const config = loadConfig(env);
     expect(targets['roas-worker']).toEqual([`worker:${config.httpPort}`]);
