@@ -129,9 +129,9 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
     // A version of a Worker Deployment when a build ID is set (compose sets it from the image
-    // tag): a run stays on the version that started it (pinned; the schedules' launchers, which
-    // only start or join a run, move to the newest version), so a deploy never replays a run in
-    // flight on other code. Without a build ID (local development, tests) the worker is unversioned.
+    // tag): every run stays on the version that started it (pinned), so a deploy never replays a
+    // run in flight on other code. Without a build ID (local development, tests) the worker is
+    // unversioned (and a workflow may then name no versioning behaviour of its own).
     ...(config.temporal.deployment
       ? { workerDeploymentOptions: { version: config.temporal.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
       : {}),

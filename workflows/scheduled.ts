@@ -3,7 +3,7 @@
 // (never the wall clock: catch-up and backfilled firings process the right day) and runs the
 // date's pipeline under its business ID. A date already running (a manual trigger, a backfill)
 // is waited for, not started twice.
-import { ApplicationFailure, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { addDays } from '../src/dates';
 import { runOrJoin } from './run-or-join';
 import type { DailyEtlInput, DbtDailyRunInput } from './types';
@@ -29,12 +29,6 @@ export interface ScheduledRunInput {
   /** Settings passed on to the pipeline (retries, SLA, links); the date comes from the schedule. */
   pipeline?: Omit<DbtDailyRunInput, 'runDate' | 'scheduledTime' | 'trigger'>;
 }
-
-// The launchers only start or join the day's run and wait for it: on a versioned worker they
-// move to the newest version at their next step (auto-upgrade), while the runs themselves stay
-// on the version that started them (pinned, the worker's default).
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, scheduledDbtDailyRun);
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, scheduledDailyEtl);
 
 export async function scheduledDbtDailyRun(input: ScheduledRunInput = {}) {
   const scheduled = scheduledTime();
