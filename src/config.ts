@@ -75,6 +75,7 @@ const schema = z.object({
   ROAS_DEPLOYMENT_NAME: optional(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'expects a name such as roas-orchestrator (letters, digits, _ -)')).default('roas-orchestrator'),
   TEMPORAL_METRICS_ADDRESS: optional(z.string().regex(/^[\w.-]*:\d{1,5}$/, 'expects host:port, e.g. 0.0.0.0:9464')).default('0.0.0.0:9464'),
   ROAS_HTTP_PORT: optional(port).default(9465),
+  ROAS_ARTIFACTS_KEEP_DAYS: optional(z.coerce.number().int().min(1, 'expects at least 1 (day)').max(3650, 'expects at most 3650 (days)')).default(30),
   ROAS_HTTP_HOST: optional(z.string().regex(/^[\w.:-]+$/, 'expects an address to listen on, e.g. 127.0.0.1 or 0.0.0.0')).default('127.0.0.1'),
   ROAS_DASHBOARD_TOKEN: optional(z.string().min(16, 'expects at least 16 characters, e.g. the output of openssl rand -hex 24')),
   ROAS_SHUTDOWN_GRACE: optional(duration).default(durationMs('30s')),
@@ -130,6 +131,8 @@ export interface Config {
   dbt: {
     projectDir: string;
     artifactsDir: string;
+    /** Runs' artifacts older than this many days are removed (at worker start, then daily). */
+    keepDays: number;
     threads: number;
   };
   /** Where the daily ETL writes <date>/index.html and its CSV files. */
@@ -204,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbt: {
       projectDir: path.resolve(root, v.DBT_PROJECT_DIR ?? 'dbt'),
       artifactsDir: path.resolve(root, v.DBT_ARTIFACTS_DIR ?? path.join(localDir, 'dbt-artifacts')),
+      keepDays: v.ROAS_ARTIFACTS_KEEP_DAYS,
       threads: v.DBT_THREADS,
     },
     reportsDir: path.resolve(root, v.ROAS_REPORTS_DIR ?? 'reports'),

@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
+import { pruneArtifacts } from '../activities/dbt/artifacts';
 import { createDbtRunner, loadSeedsAtStart, saveSharedParse } from '../activities/dbt/runner';
 import { promoteIfFirst } from './deployment';
 import { ensureSearchAttributes } from './search-attributes';
@@ -86,6 +87,17 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const parsed = await saveSharedParse(runner, parseFile);
   if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs, warmDbt: runner.warm }, 'parsed the dbt project; every run reuses this parse');
   else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
+  // Every run keeps its artifacts apart; those older than ROAS_ARTIFACTS_KEEP_DAYS go, now and daily.
+  const prune = () => {
+    try {
+      const removed = pruneArtifacts(config.dbt.artifactsDir, config.dbt.keepDays);
+      if (removed) log.info({ removed, keepDays: config.dbt.keepDays }, 'removed the dbt artifacts of old runs');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not prune old dbt artifacts');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 24 * 3_600_000).unref();
   const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
   if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
   const activities = createActivities({
@@ -170,6 +182,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     worker,
     pool,
     close: async () => {
+      clearInterval(pruneTimer);
       await listener.close();
       await runner.close();
       await pool.end();

@@ -78,13 +78,15 @@ export function createDbtActivities(deps: DbtActivityDeps) {
      * only what did not pass on the earlier attempts (the nodes that failed, were skipped or never
      * ran), as `dbt retry` does, whichever worker ran them: the nodes that passed travel in the
      * step's heartbeat details, and the earlier attempts' run_results.json add what they know
-     * when they are on this machine. Artifacts of every attempt stay under
-     * <artifactsDir>/<runDate>/<step>/attempt-N.
+     * when they are on this machine. Artifacts of every run and attempt stay under
+     * <artifactsDir>/<pipeline>/<runDate>/<step>/run-<run id>/attempt-N.
      */
     async runDbtStep(input: DbtStepInput): Promise<DbtStepResult> {
       const ctx = Context.current();
       const { attempt } = ctx.info;
-      const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step);
+      // Each run of the date keeps its own folder (a forced re-run never overwrites the failed
+      // run's artifacts), named by its run ID, which sorts by start time.
+      const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step, runFolder(ctx.info.workflowExecution?.runId ?? 'standalone'));
       const targetPath = path.join(stepDir, `attempt-${attempt}`);
       const passedBefore = attempt > 1 ? passedEarlier(ctx.info.heartbeatDetails, stepDir, attempt) : [];
       const select = input.select;
@@ -209,6 +211,11 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       throw failure(DBT_COMPILATION_ERROR, `dbt ${input.step} failed before running any node: ${firstLine(details.summary)}`, details);
     },
   };
+}
+
+/** The folder of one run's artifacts of a step: `run-` and the run ID (time-ordered). */
+export function runFolder(runId: string): string {
+  return `run-${runId.replace(/[^\w-]/g, '_')}`;
 }
 
 function failure(type: string, message: string, details: DbtFailureDetails): ApplicationFailure {

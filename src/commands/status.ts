@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeProgress } from '../../workflows/describe';
@@ -197,13 +197,13 @@ export function logsCommand(context: () => Promise<CliContext>): Command {
         throw new UsageError(`no logs for ${pipeline} ${runDate} under ${root}: the date has not run on this machine's worker (see roas status --date ${runDate})`);
       }
       // build: a run's one dbt process; run and test: the two of runs from before that.
+      // Every run of the date keeps its own folder (run-<id>, oldest first), every attempt its own.
+      const { attemptDirs } = await import('../../activities/dbt/artifacts');
       for (const step of opts.step ? [opts.step] : ['build', 'run', 'test']) {
-        const dir = path.join(root, step);
-        if (!existsSync(dir)) continue;
-        for (const attempt of readdirSync(dir).sort()) {
-          const log = path.join(dir, attempt, 'logs', 'dbt.log');
+        for (const a of attemptDirs(path.join(root, step))) {
+          const log = path.join(a.dir, 'logs', 'dbt.log');
           if (!existsSync(log)) continue;
-          console.log(`==> ${pipeline} ${runDate} ${step} ${attempt}: ${log}`);
+          console.log(`==> ${pipeline} ${runDate} ${step}${a.run ? ` ${a.run}` : ''} attempt-${a.attempt}: ${log}`);
           console.log(readFileSync(log, 'utf8').trimEnd().split('\n').slice(-tail).join('\n'));
         }
       }

@@ -5,6 +5,7 @@
 // progress query); per-node timings and test outcomes from the artifacts dbt left on this
 // worker's disk. Nothing here writes anywhere.
 import path from 'node:path';
+import { attemptDirs } from '../../activities/dbt/artifacts';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
 import { liveProgress } from '../client/live-progress';
@@ -721,10 +722,12 @@ export async function loadDashboard(src: DashboardSources, opts: WindowOptions =
           out.push({ pipeline, nodes: await stepNodes(src.artifactsDir, s.targetPath) });
         }
         // A failed run (and the daily ETL) records no step in its summary: its artifacts are
-        // where every run keeps them, <artifacts>/<pipeline>/<date>/<step>/attempt-N.
+        // where every run keeps them, <artifacts>/<pipeline>/<date>/<step>/run-<id>/attempt-N
+        // (the latest run's), or <step>/attempt-N for runs from before per-run folders.
         if (!stepOf(pipeline, run.summary).length) {
           for (const step of ['build', 'run', 'test']) {
-            const nodes = await stepNodes(src.artifactsDir, path.join(src.artifactsDir, pipeline, date, step, 'attempt-1'));
+            const latest = attemptDirs(path.join(src.artifactsDir, pipeline, date, step)).at(-1);
+            const nodes = latest ? await stepNodes(src.artifactsDir, latest.dir) : undefined;
             if (nodes) out.push({ pipeline, nodes });
           }
         }

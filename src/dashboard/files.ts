@@ -5,6 +5,7 @@
 // cached by path, modification time and size, so a refresh every few seconds reads only stat().
 import { readdir, readFile, stat, open } from 'node:fs/promises';
 import path from 'node:path';
+import { attemptDirs } from '../../activities/dbt/artifacts';
 import { parseRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -60,6 +61,7 @@ const runResultsCache = new FileCache((text) => parseRunResults(text).nodes);
 export async function stepNodes(artifactsDir: string, targetPath: string): Promise<DbtNodeResult[] | undefined> {
   const target = inside(artifactsDir, targetPath);
   if (!target) return undefined;
+  // The run's folder (run-<id>/attempt-N), or the step's for runs from before per-run folders.
   const stepDir = path.dirname(target);
   const attempts = (await readdir(stepDir).catch(() => [] as string[]))
     .filter((d) => /^attempt-\d+$/.test(d))
@@ -171,10 +173,10 @@ export async function dbtLogTails(artifactsDir: string, pipeline: Pipeline, runD
   const root = path.join(artifactsDir, pipeline, runDate);
   const out: LogTail[] = [];
   for (const step of ['build', 'run', 'test']) {
-    const attempts = (await readdir(path.join(root, step)).catch(() => [] as string[]))
-      .filter((d) => /^attempt-\d+$/.test(d))
-      .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
-      .slice(-10);
+    // Every run's attempts (run-<id>/attempt-N, and attempt-N of runs from before), the last 10.
+    const attempts = attemptDirs(path.join(root, step))
+      .slice(-10)
+      .map((a) => path.relative(path.join(root, step), a.dir));
     for (const attempt of attempts) {
       const file = path.join(root, step, attempt, 'logs', 'dbt.log');
       const s = await stat(file).catch(() => undefined);

@@ -54,14 +54,15 @@ export function notPassing(nodes: DbtNodeResult[]): Record<string, string> {
  * step, attempt) in its arguments; a dbt forked by the warm dbt holds `dbt.pid` open there.
  */
 export async function dbtProcesses(runDate: string, opts: { step?: string; attempt?: number } = {}): Promise<number> {
-  const marker = `/${runDate}/${opts.step ?? 'build'}/attempt-${opts.attempt ?? ''}`;
+  // <date>/<step>/run-<id>/attempt-N (or <step>/attempt-N, runs from before per-run folders).
+  const marker = new RegExp(`/${runDate}/${opts.step ?? 'build'}/(run-[^/]+/)?attempt-${opts.attempt ?? '\\d+'}(/|$)`);
   const ps = await execa('ps', ['-eo', 'pid=,stat=,args='], { reject: false });
   let n = 0;
   for (const line of ps.stdout.split('\n')) {
     const [pid, stat, ...args] = line.trim().split(/\s+/);
     if (!pid || stat?.startsWith('Z') || args[0] === 'ps') continue;
-    if (args.join(' ').includes(marker)) n++;
-    else if (args.some((a) => a.endsWith('forkserver.py')) && openFiles(pid).some((f) => f.includes(marker) && f.endsWith('/dbt.pid'))) n++;
+    if (args.some((a) => marker.test(a))) n++;
+    else if (args.some((a) => a.endsWith('forkserver.py')) && openFiles(pid).some((f) => marker.test(f) && f.endsWith('/dbt.pid'))) n++;
   }
   return n;
 }

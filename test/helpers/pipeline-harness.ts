@@ -23,6 +23,7 @@ export function usePipelineHarness(fileUrl: string) {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'roas-wf-reports-'));
   const h = {
     db,
+    artifactsDir,
     reportsDir,
     env: undefined as unknown as TestWorkflowEnvironment,
     slack: undefined as unknown as Awaited<ReturnType<typeof startFakeSlack>>,

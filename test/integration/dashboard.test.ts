@@ -267,7 +267,7 @@ describe('the monitoring dashboard', () => {
     expect(uiHref).toBe(`${config.temporal.uiUrl}/namespaces/default/workflows/dbt-daily-run-${D.succeeded}/${latest(D.succeeded).run_id}/history`);
     const logs = await fetch(new URL((await detail.locator('a.logs-link').first().getAttribute('href'))!, `${base}/`));
     expect(logs.status).toBe(200);
-    expect(await logs.text()).toMatch(/==> build attempt-1: dbt_daily_run\/2025-04-04\/build\/attempt-1\/logs\/dbt\.log/);
+    expect(await logs.text()).toMatch(/==> build (run-[\w-]+\/)?attempt-1: dbt_daily_run\/2025-04-04\/build\/(run-[\w-]+\/)?attempt-1\/logs\/dbt\.log/);
     const report = await fetch(new URL((await detail.locator('a.report-link').getAttribute('href'))!, `${base}/`));
     expect(report.status).toBe(200);
     expect(await report.text()).toContain(`Daily ROAS report — ${D.succeeded}`);

@@ -2,6 +2,7 @@
 // gate, one alert per incident. The dbt process is a test double that writes run_results.json;
 // everything else is real: the activities, PostgreSQL (ledger, alerts, flink_batches) and the
 // @slack/web-api client talking to a local Slack stand-in.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { execa } from 'execa';
@@ -13,6 +14,7 @@ import { dbtDailyRun, flinkGate } from '../../workflows';
 import { flinkCompleteSignal, gateStateQuery, progressQuery, workflowIds } from '../../workflows/signals';
 import type { DbtDailyRunInput } from '../../workflows/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
+import { attemptDirs } from '../../activities/dbt/artifacts';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
 import { keepHistory } from '../helpers/histories';
 import { eventually, gateWaiting } from '../helpers/temporal';
@@ -272,6 +274,12 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(result.forced.status).toBe('succeeded');
     await keepHistory(env.client, workflowIds.dbtDailyRun(runDate), 'dbt-daily-run-forced-after-skip');
     expect(dbt.invocations).toHaveLength(2);
+    // The forced run kept its artifacts apart from the first run's: one folder per run.
+    const kept = attemptDirs(path.join(h.artifactsDir, 'dbt_daily_run', runDate, 'build'));
+    expect(kept.map((a) => a.attempt)).toEqual([1, 1]);
+    expect(new Set(kept.map((a) => a.run)).size).toBe(2);
+    for (const a of kept) expect(existsSync(path.join(a.dir, 'run_results.json')), a.dir).toBe(true);
+    expect(result.forced.steps[0]!.targetPath).toBe(kept[1]!.dir);
     // The skip is in the ledger with why, and `roas runs` and `status` show it.
     const { rows } = await db.pool.query<{ status: string; skipped: string | null }>(
       "SELECT status, summary ->> 'skipped' AS skipped FROM orchestrator.pipeline_runs WHERE run_date = $1 ORDER BY started_at, finished_at",
