@@ -85,8 +85,15 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const ctx = Context.current();
       const { attempt } = ctx.info;
       // Each run of the date keeps its own folder (a forced re-run never overwrites the failed
-      // run's artifacts), named by its run ID, which sorts by start time.
-      const stepDir = path.join(deps.artifactsDir, input.pipeline, input.runDate, input.step, runFolder(ctx.info.workflowExecution?.runId ?? 'standalone'));
+      // run's artifacts), named by when the step was first scheduled (the same for every attempt)
+      // and the run's ID, so the folders sort by time.
+      const stepDir = path.join(
+        deps.artifactsDir,
+        input.pipeline,
+        input.runDate,
+        input.step,
+        runFolder(ctx.info.scheduledTimestampMs, ctx.info.workflowExecution?.runId ?? 'standalone'),
+      );
       const targetPath = path.join(stepDir, `attempt-${attempt}`);
       const passedBefore = attempt > 1 ? passedEarlier(ctx.info.heartbeatDetails, stepDir, attempt) : [];
       const select = input.select;
@@ -213,9 +220,10 @@ export function createDbtActivities(deps: DbtActivityDeps) {
   };
 }
 
-/** The folder of one run's artifacts of a step: `run-` and the run ID (time-ordered). */
-export function runFolder(runId: string): string {
-  return `run-${runId.replace(/[^\w-]/g, '_')}`;
+/** The folder of one run's artifacts of a step: run-<when first scheduled, UTC>-<run ID>. */
+export function runFolder(scheduledMs: number, runId: string): string {
+  const stamp = new Date(Number.isFinite(scheduledMs) ? scheduledMs : 0).toISOString().replace(/[-:.]/g, '');
+  return `run-${stamp}-${runId.replace(/[^\w-]/g, '_').slice(0, 36)}`;
 }
 
 function failure(type: string, message: string, details: DbtFailureDetails): ApplicationFailure {
