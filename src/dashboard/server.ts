@@ -4,8 +4,6 @@
 // writes anything, and the database is read in a READ ONLY transaction.
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
-import type { Client } from '@temporalio/client';
-import type pg from 'pg';
 import type { Config } from '../config';
 import { decideAccess, TOKEN_COOKIE, tokenMatches } from './access';
 import { loadDashboard, scrub, type Dashboard, type DashboardSources } from './data';
@@ -13,21 +11,10 @@ import { dbtLogTails, PIPELINES, reportFile, type Pipeline } from './files';
 import { CLIENT_JS, renderPage, sectionHash } from './page';
 import { renderSections } from './render';
 
-export interface DashboardOptions {
-  pool: pg.Pool;
-  temporal?: Client;
-  taskQueue: string;
-  namespace: string;
-  uiUrl: string;
-  artifactsDir: string;
-  reportsDir: string;
-  dbtProjectDir: string;
-  projectRoot: string;
+/** What the dashboard reads (see DashboardSources), and how it is served. */
+export interface DashboardOptions extends DashboardSources {
   /** ROAS_DASHBOARD_TOKEN: required from every client when set; loopback clients only when not. */
   token?: string;
-  /** Never shown: the database password, tokens. */
-  secrets?: string[];
-  now?: () => Date;
   /** Requests within this many milliseconds of each other share one gathering of the data (default 1000). */
   shareMs?: number;
 }
