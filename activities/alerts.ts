@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { dbtStepHeartbeat } from '../src/client/live-progress';
 import type { Logger } from '../src/logger';
 import type { PipelineMetrics } from '../src/metrics';
-import type { Alert } from '../workflows/types';
+import type { Alert } from '../src/core/types';
 
 export interface AlertDeps {
   pool: pg.Pool;

@@ -2,7 +2,7 @@
 // Parameterised queries only.
 import type pg from 'pg';
 import type { PipelineMetrics } from '../src/metrics';
-import type { LedgerStart, LedgerUpdate, PipelineName } from '../workflows/types';
+import type { LedgerStart, LedgerUpdate, PipelineName } from '../src/core/types';
 
 export interface LedgerDeps {
   pool: pg.Pool;

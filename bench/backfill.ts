@@ -5,7 +5,7 @@
 //   npm run bench:backfill -- --days 7 --events 1000000
 import { Command, Option } from 'commander';
 import { pipelineSettings } from '../src/client/runs';
-import { addDays } from '../src/dates';
+import { addDays } from '../src/core/dates';
 import { recordFlinkComplete } from '../src/flink-complete';
 import { loadDay } from '../src/generator/load';
 import { backfill } from '../workflows';

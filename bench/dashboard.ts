@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { chromium } from 'playwright-core';
-import { addDays } from '../src/dates';
+import { addDays } from '../src/core/dates';
 import { createDashboardRoutes, dashboardSettings } from '../src/dashboard/server';
 import { ephemeralPort } from '../src/stack/ports';
 import { spawnDevServer } from '../src/stack/temporal';

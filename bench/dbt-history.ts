@@ -10,7 +10,7 @@ import { createPublishActivities } from '../activities/dbt/publish';
 import { createDbtRunner } from '../activities/dbt/runner';
 import { readRunResults } from '../activities/dbt/run-results';
 import { PROJECT_ROOT } from '../src/config';
-import { addDays } from '../src/dates';
+import { addDays } from '../src/core/dates';
 import { loadDay } from '../src/generator/load';
 import { benchDatabase, median, runIfMain, writeResult } from './lib';
 

@@ -8,10 +8,10 @@
 //   npm run bench:flink-latency -- --runs 10 --events 20000
 import { Command, Option } from 'commander';
 import { startDbtDailyRun } from '../src/client/runs';
-import { addDays } from '../src/dates';
+import { addDays } from '../src/core/dates';
 import { recordFlinkComplete, signalFlinkGate } from '../src/flink-complete';
 import { loadDay } from '../src/generator/load';
-import { progressQuery } from '../workflows/signals';
+import { progressQuery } from '../src/core/signals';
 import { benchStack, percentile, runIfMain, writeResult, type BenchStack } from './lib';
 
 export interface LatencyResult {

@@ -1,5 +1,5 @@
 // Only the small error classes: every entry point loads this, the CLI before any heavy package.
-import { BootstrapError, ConfigError, MigrationError, RunAlreadyInProgressError, UsageError } from './errors';
+import { BootstrapError, ConfigError, MigrationError, RunAlreadyInProgressError, UsageError } from './core/errors';
 
 /**
  * Ends a command-line entry point on an error: the known kinds print their message alone

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import type { Config } from './config';
-import { addDays } from './dates';
+import { addDays } from './core/dates';
 import { recordFlinkComplete } from './flink-complete';
 import { loadDay } from './generator/load';
 import type { Logger } from './logger';

@@ -4,7 +4,7 @@
 // for people and scripts (and signals the gate itself, in case no worker is listening).
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
-import { flinkCompleteSignal, workflowIds } from '../workflows/signals';
+import { flinkCompleteSignal, workflowIds } from './core/signals';
 
 export interface FlinkCompleteInput {
   runDate: string;

@@ -2,7 +2,7 @@
 // that set an unknown attribute would fail its workflow task again and again.
 import proto from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from './core/search-attributes';
 
 // A CommonJS module: its namespace comes as the default export when loaded as ESM.
 const INDEXED = proto.temporal.api.enums.v1.IndexedValueType;

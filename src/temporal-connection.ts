@@ -2,7 +2,7 @@
 // take the same address, TLS / mTLS and API key settings from the configuration.
 import { readFileSync } from 'node:fs';
 import type { Config } from './config';
-import { BootstrapError } from './errors';
+import { BootstrapError } from './core/errors';
 
 export interface TemporalConnectionOptions {
   address: string;

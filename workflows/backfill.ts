@@ -3,9 +3,9 @@
 // manual trigger, another backfill) is waited for, never run twice; a date that already
 // succeeded is skipped by the pipeline itself unless forced.
 import { ActivityFailure, ChildWorkflowFailure, defineQuery, setHandler } from '@temporalio/workflow';
-import { daysBetween } from '../src/dates';
+import { daysBetween } from '../src/core/dates';
 import { runOrJoin } from './run-or-join';
-import type { DailyEtlInput, DbtDailyRunInput } from './types';
+import type { DailyEtlInput, DbtDailyRunInput } from '../src/core/types';
 
 export interface BackfillInput {
   pipeline: 'dbt' | 'etl';

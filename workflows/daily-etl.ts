@@ -16,9 +16,9 @@ import { explainFailure } from './dbt-daily-run';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { retrySettingsFor } from './retry-settings';
-import { dbtRunFinishedSignal } from './signals';
-import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from './types';
-import { DEFAULT_THRESHOLDS } from './validation-defaults';
+import { dbtRunFinishedSignal } from '../src/core/signals';
+import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from '../src/core/types';
+import { DEFAULT_THRESHOLDS } from '../src/core/validation-defaults';
 
 const PIPELINE = 'daily_etl' as const;
 const TAG = 'daily_etl';

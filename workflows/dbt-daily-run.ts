@@ -16,13 +16,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
-import { dbtFailureLines, describeProgress } from './describe';
+import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/core/failure-types';
+import { dbtFailureLines, describeProgress } from '../src/core/describe';
 import { flinkGate } from './flink-gate';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { retrySettingsFor } from './retry-settings';
-import { dbtRunFinishedSignal, workflowIds } from './signals';
+import { dbtRunFinishedSignal, workflowIds } from '../src/core/signals';
 import {
   DBT_STEP_PROGRESS,
   type DbtDailyRunInput,
@@ -32,7 +32,7 @@ import {
   type DbtStep,
   type DbtStepResult,
   type PublishResult,
-} from './types';
+} from '../src/core/types';
 
 const PIPELINE = 'dbt_daily_run' as const;
 const TAG = 'daily_run';

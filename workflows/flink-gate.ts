@@ -4,10 +4,10 @@
 // case a signal was lost, and fails with an alert at the deadline.
 import { ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FLINK_GATE_DEADLINE } from '../src/failure-types';
+import { FLINK_GATE_DEADLINE } from '../src/core/failure-types';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, MAINTENANCE_OPTIONS, PARTITION_MAINTENANCE_PATCH } from './policies';
-import { flinkCompleteSignal, gateStateQuery } from './signals';
-import type { FlinkGateOptions, PipelineName } from './types';
+import { flinkCompleteSignal, gateStateQuery } from '../src/core/signals';
+import type { FlinkGateOptions, PipelineName } from '../src/core/types';
 
 const { isFlinkComplete } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 const { sendAlert } = proxyActivities<Activities>(ALERT_OPTIONS);

@@ -1,6 +1,6 @@
 // Retry policies and timeouts, in one place, so every proxyActivities call is explicit.
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import { NON_RETRYABLE_DBT_FAILURES } from '../src/failure-types';
+import { NON_RETRYABLE_DBT_FAILURES } from '../src/core/failure-types';
 
 /** Failed work is retried 3 times, 5 minutes apart (4 attempts in all), never without bound. */
 export interface RetrySettings {

@@ -2,9 +2,9 @@
 // link to their page in the Web UI.
 import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES_PATCH } from './policies';
-import { PIPELINE, RUN_DATE, RUN_STEP, runDateValue, TRIGGER } from './search-attributes';
-import { dbtProgressSignal, progressQuery } from './signals';
-import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type PipelineName } from './types';
+import { PIPELINE, RUN_DATE, RUN_STEP, runDateValue, TRIGGER } from '../src/core/search-attributes';
+import { dbtProgressSignal, progressQuery } from '../src/core/signals';
+import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type PipelineName } from '../src/core/types';
 
 /** The run's page in the Temporal Web UI, when the UI's address is known. */
 export function runLink(webUiUrl: string | undefined, namespace: string | undefined): string | undefined {

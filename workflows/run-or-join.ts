@@ -6,8 +6,8 @@ import { executeChild, ParentClosePolicy, proxyActivities } from '@temporalio/wo
 import type { Activities } from '../activities';
 import { dailyEtl } from './daily-etl';
 import { dbtDailyRun } from './dbt-daily-run';
-import { workflowIds } from './signals';
-import type { DailyEtlInput, DailyEtlResult, DbtDailyRunInput, DbtDailyRunResult } from './types';
+import { workflowIds } from '../src/core/signals';
+import type { DailyEtlInput, DailyEtlResult, DbtDailyRunInput, DbtDailyRunResult } from '../src/core/types';
 
 const { awaitWorkflow } = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',

@@ -4,9 +4,9 @@
 // date's pipeline under its business ID. A date already running (a manual trigger, a backfill)
 // is waited for, not started twice.
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { addDays } from '../src/dates';
+import { addDays } from '../src/core/dates';
 import { runOrJoin } from './run-or-join';
-import type { DailyEtlInput, DbtDailyRunInput } from './types';
+import type { DailyEtlInput, DbtDailyRunInput } from '../src/core/types';
 
 /** The UTC day before the scheduled time: the 00:00 run of the 28th processes the 27th. */
 export function runDateFor(scheduled: Date): string {

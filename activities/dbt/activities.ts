@@ -6,9 +6,9 @@ import {
   DBT_MODEL_ERROR,
   DBT_NOTHING_SELECTED,
   DBT_TEST_FAILURE,
-} from '../../src/failure-types';
+} from '../../src/core/failure-types';
 import type { PipelineMetrics } from '../../src/metrics';
-import type { DbtFailureDetails, DbtNodeSummary, DbtProgress, DbtStepInput, DbtStepResult } from '../../workflows/types';
+import type { DbtFailureDetails, DbtNodeSummary, DbtProgress, DbtStepInput, DbtStepResult } from '../../src/core/types';
 import { classifyDbtFailure, failureSummary } from './classify';
 import { readRunResults, type DbtNodeResult } from './run-results';
 import type { DbtLogEvent, DbtRunner } from './runner';

@@ -2,7 +2,7 @@ import {
   DBT_COMPILATION_ERROR,
   DBT_CONNECTION_ERROR,
   DBT_TIMEOUT_ERROR,
-} from '../../src/failure-types';
+} from '../../src/core/failure-types';
 import type { DbtProcessResult } from './runner';
 
 const CONNECTION =

@@ -6,8 +6,8 @@
 // on its date, so PostgreSQL attaches it without scanning it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import pg from 'pg';
-import { NOTHING_TO_PUBLISH } from '../../src/failure-types';
-import type { PublishInput, PublishResult } from '../../workflows/types';
+import { NOTHING_TO_PUBLISH } from '../../src/core/failure-types';
+import type { PublishInput, PublishResult } from '../../src/core/types';
 
 export const AUDIT_SCHEMA = 'analytics_audit';
 

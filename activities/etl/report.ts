@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { REPORT_NO_DATA } from '../../src/failure-types';
-import type { ReportSummary, ValidationCheck } from '../../workflows/types';
+import { REPORT_NO_DATA } from '../../src/core/failure-types';
+import type { ReportSummary, ValidationCheck } from '../../src/core/types';
 import { renderCharts, type Chart } from './charts';
 import type { ReportData } from './report-data';
 

@@ -1,7 +1,7 @@
 // validate_source_data: checks on realtime for one date, in one pass over the day's partition,
 // each held against a configurable threshold. A failing check stops the ETL before dbt.
 import type pg from 'pg';
-import type { CheckStatus, ValidationCheck, ValidationThresholds } from '../../workflows/types';
+import type { CheckStatus, ValidationCheck, ValidationThresholds } from '../../src/core/types';
 
 const EVENT_TYPES = ['impression', 'click', 'conversion'];
 const CHANNELS = ['google', 'meta', 'naver', 'kakao', 'tiktok'];

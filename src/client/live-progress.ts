@@ -4,8 +4,8 @@
 // run's history: a heartbeat is not a history event, a signal per node would be.
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { progressQuery } from '../../workflows/signals';
-import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type DbtProgress } from '../../workflows/types';
+import { progressQuery } from '../core/signals';
+import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type DbtProgress } from '../core/types';
 
 /** The dbt step's last heartbeat, from the run's pending activities; undefined when none is running. */
 export async function dbtStepHeartbeat(handle: WorkflowHandle): Promise<DbtProgress | undefined> {

@@ -1,7 +1,7 @@
 // `roas runs` filters as a Temporal visibility query over the runs' search attributes: the same
 // text works in the Web UI's search box and with `temporal workflow list --query`.
-import { addDays } from '../dates';
-import { UsageError } from '../errors';
+import { addDays } from '../core/dates';
+import { UsageError } from '../core/errors';
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'running', 'cancelled', 'skipped', 'timed-out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -3,9 +3,9 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import { dailyEtl, dbtDailyRun } from '../../workflows';
-import { workflowIds } from '../../workflows/signals';
-import type { DailyEtlInput, DbtDailyRunInput } from '../../workflows/types';
-import { RunAlreadyInProgressError } from '../errors';
+import { workflowIds } from '../core/signals';
+import type { DailyEtlInput, DbtDailyRunInput } from '../core/types';
+import { RunAlreadyInProgressError } from '../core/errors';
 
 // Defined with the other small errors so the CLI's error handler can name it without loading the Temporal client.
 export { RunAlreadyInProgressError };

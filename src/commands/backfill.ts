@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackfillDateResult } from '../../workflows/backfill';
 import type { Client } from '@temporalio/client';
-import type * as Signals from '../../workflows/signals';
-import { parseRunDate } from '../dates';
-import { UsageError } from '../errors';
+import type * as Signals from '../core/signals';
+import { parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
 import { requireEndedDay, type CliContext } from './context';
 import { followProgress } from './follow';
 
@@ -53,7 +53,7 @@ export function backfillCommand(context: () => Promise<CliContext>): Command {
         import('../../workflows/backfill'),
         import('../../workflows'),
         import('../client/runs'),
-        import('../../workflows/signals'),
+        import('../core/signals'),
       ]);
       try {
         const client = await ctx.temporal();

@@ -5,8 +5,8 @@
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import type { Config } from '../config';
-import { addDays } from '../dates';
-import { BootstrapError, UsageError } from '../errors';
+import { addDays } from '../core/dates';
+import { BootstrapError, UsageError } from '../core/errors';
 import type { Logger } from '../logger';
 
 export interface CliContext {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../errors';
+import { UsageError } from '../core/errors';
 import type { CliContext } from './context';
 import { requireSubcommand } from './subcommands';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { daysBetween, parseRunDate } from '../dates';
-import { UsageError } from '../errors';
+import { daysBetween, parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
 import type { FlinkCompleteRecord } from '../flink-complete';
 import type { CliContext } from './context';
 
@@ -79,7 +79,7 @@ export function flinkCompleteCommand(context: () => Promise<CliContext>): Comman
         }
         const ctx = await context();
         const { FlinkMarkerRefused, recordFlinkComplete, signalFlinkGate } = await import('../flink-complete');
-        const { workflowIds } = await import('../../workflows/signals');
+        const { workflowIds } = await import('../core/signals');
         try {
           const pool = await ctx.pool();
           const recorded: string[] = [];

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { daysBetween, parseRunDate } from '../dates';
-import { UsageError } from '../errors';
+import { daysBetween, parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
 import { DEFECTS, type Defect } from '../generator/defects';
 import type { CliContext } from './context';
 

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { parseRunDate } from '../dates';
-import { UsageError } from '../errors';
-import { describeProgress } from '../../workflows/describe';
-import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../../workflows/types';
+import { parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
+import { describeProgress } from '../core/describe';
+import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult } from '../core/types';
 import { requireEndedDay, type CliContext } from './context';
 import { followProgress, type ProgressView } from './follow';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type * as TemporalClient from '@temporalio/client';
 import type * as ClientSchedules from '../client/schedules';
-import { UsageError } from '../errors';
+import { UsageError } from '../core/errors';
 import type { CliContext } from './context';
 import { requireSubcommand } from './subcommands';
 

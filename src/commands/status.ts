@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { describeProgress } from '../../workflows/describe';
-import { PIPELINE, RUN_DATE, RUN_STEP, TRIGGER } from '../../workflows/search-attributes';
+import { describeProgress } from '../core/describe';
+import { PIPELINE, RUN_DATE, RUN_STEP, TRIGGER } from '../core/search-attributes';
 import { RUN_STATUSES, runsQuery, type RunStatus } from '../client/runs-query';
-import { parseRunDate } from '../dates';
-import { UsageError } from '../errors';
+import { parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
 import type { CliContext } from './context';
 
 export interface LedgerRow {
@@ -74,7 +74,7 @@ export function statusCommand(context: () => Promise<CliContext>): Command {
       const ctx = await context();
       const [{ WorkflowNotFoundError }, { workflowIds }, { describeFlinkDay }, { liveProgress }] = await Promise.all([
         import('@temporalio/client'),
-        import('../../workflows/signals'),
+        import('../core/signals'),
         import('../flink-complete'),
         import('../client/live-progress'),
       ]);

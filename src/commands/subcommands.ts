@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors';
+import { UsageError } from '../core/errors';
 
 /**
  * A command that is only a group of subcommands (`roas schedules`, `roas stack`): called alone or

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { DbtFailureDetails, DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../../workflows/types';
-import { DEFAULT_THRESHOLDS } from '../../workflows/validation-defaults';
-import { parseRunDate } from '../dates';
-import { UsageError } from '../errors';
+import type { DbtFailureDetails, DbtStepInput, DbtStepResult, ReportSummary, ValidationCheck } from '../core/types';
+import { DEFAULT_THRESHOLDS } from '../core/validation-defaults';
+import { parseRunDate } from '../core/dates';
+import { UsageError } from '../core/errors';
 import { requireEndedDay, type CliContext } from './context';
 
 /** Check the pipeline definitions without running anything. */
@@ -98,7 +98,7 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
             const failure = err as { type?: string; message?: string; details?: unknown[] };
             const details = failure.details?.[0] as DbtFailureDetails | undefined;
             if (!details?.reproduce) throw err;
-            const { dbtFailureLines } = await import('../../workflows/describe');
+            const { dbtFailureLines } = await import('../core/describe');
             console.error(`failed: ${failure.message ?? 'dbt step failed'}`);
             for (const line of dbtFailureLines(failure.type ?? 'Error', details, 'run-once')) console.error(`  ${line}`);
             process.exitCode = 1;

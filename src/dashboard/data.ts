@@ -9,10 +9,10 @@ import { attemptDirs } from '../../activities/dbt/artifacts';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
 import { liveProgress } from '../client/live-progress';
-import { addDays, daysBetween } from '../dates';
-import { describeProgress } from '../../workflows/describe';
+import { addDays, daysBetween } from '../core/dates';
+import { describeProgress } from '../core/describe';
 import { DEFAULT_SLA_MS } from '../../workflows/policies';
-import type { DbtDailyRunProgress } from '../../workflows/types';
+import type { DbtDailyRunProgress } from '../core/types';
 import { hasReport, stepNodes, validationOfDay, warnSeverityTests, type Pipeline } from './files';
 
 export interface DashboardSources {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../config';
-import { MigrationError } from '../errors';
+import { MigrationError } from '../core/errors';
 
 // Defined with the other small errors so the CLI's error handler can name it without loading pg.
 export { MigrationError };

@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { migrate } from '../db/migrate';
 import { databaseName, redactUrl, withDatabase } from '../db/url';
-import { BootstrapError } from '../errors';
+import { BootstrapError } from '../core/errors';
 import type { Logger } from '../logger';
 import { findFreePort, isPortFree } from './ports';
 

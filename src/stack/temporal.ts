@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import type { Config } from '../config';
-import { BootstrapError } from '../errors';
+import { BootstrapError } from '../core/errors';
 import type { Logger } from '../logger';
 import { isPortFree, waitUntil } from './ports';
 

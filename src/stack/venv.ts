@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Config } from '../config';
-import { BootstrapError } from '../errors';
+import { BootstrapError } from '../core/errors';
 import type { Logger } from '../logger';
 
 export interface VenvTools {

@@ -14,7 +14,7 @@ import { PROJECT_ROOT, type Config } from '../../src/config';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import type { flinkGate, FlinkGateResult } from '../../workflows/flink-gate';
-import { workflowIds } from '../../workflows/signals';
+import { workflowIds } from '../../src/core/signals';
 import { withRealWorker } from '../helpers/real-worker';
 import { startFakeSlack } from '../helpers/slack';
 import { connectDevServer, eventually, gateWaiting, uniqueTaskQueue } from '../helpers/temporal';

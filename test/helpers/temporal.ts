@@ -64,7 +64,7 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 
 /** Waits until the date's Flink gate has looked at the table and is waiting for the signal. */
 export async function gateWaiting(client: Client, runDate: string, timeoutMs?: number): Promise<void> {
-  const { gateStateQuery, workflowIds } = await import('../../workflows/signals');
+  const { gateStateQuery, workflowIds } = await import('../../src/core/signals');
   await eventually(
     `the Flink gate of ${runDate} to wait`,
     async () => (await client.workflow.getHandle(workflowIds.flinkGate(runDate)).query(gateStateQuery)) === 'waiting',

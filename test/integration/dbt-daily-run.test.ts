@@ -11,7 +11,7 @@ import { PROJECT_ROOT, type Config } from '../../src/config';
 import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { createPipelineMetrics } from '../../src/metrics';
-import { workflowIds } from '../../workflows/signals';
+import { workflowIds } from '../../src/core/signals';
 import { keepHistory } from '../helpers/histories';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';

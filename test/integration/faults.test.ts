@@ -20,7 +20,7 @@ import { LocalCluster } from '../../src/stack/postgres';
 import { ephemeralPort } from '../../src/stack/ports';
 import { spawnDevServer } from '../../src/stack/temporal';
 import { venvTools } from '../../src/stack/venv';
-import { flinkCompleteSignal, workflowIds } from '../../workflows/signals';
+import { flinkCompleteSignal, workflowIds } from '../../src/core/signals';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { dbtProcesses, dbtSessions } from '../helpers/dbt';

@@ -12,7 +12,7 @@ import type { Config } from '../../src/config';
 import { recordFlinkComplete } from '../../src/flink-complete';
 import { loadDay } from '../../src/generator/load';
 import { backfill } from '../../workflows';
-import { workflowIds } from '../../workflows/signals';
+import { workflowIds } from '../../src/core/signals';
 import { keepHistory } from '../helpers/histories';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';

@@ -1,13 +1,13 @@
 // What an alert says, without Slack or a database: the lines a failed dbt step produces
-// (workflows/describe.ts), the text that goes to Slack and the alert table, and the message
+// (src/core/describe.ts), the text that goes to Slack and the alert table, and the message
 // Slack gets (activities/alerts.ts, with a stand-in pool and Slack client).
 import { describe, expect, it } from 'vitest';
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import { createAlertActivities, formatAlertText } from '../../activities/alerts';
 import { createLogger } from '../../src/logger';
-import { dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../workflows/describe';
-import type { Alert, DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from '../../workflows/types';
+import { dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../src/core/describe';
+import type { Alert, DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from '../../src/core/types';
 
 const node = (over: Partial<DbtNodeSummary>): DbtNodeSummary => ({
   name: 'stg_ad_events_amounts_not_negative',

@@ -60,7 +60,7 @@ describe('bin/roas and the CLI bundle', () => {
     expect(help.exitCode, help.stderr).toBe(0);
     expect(help.stdout).toContain('Start a pipeline (edited)');
 
-    for (const touched of ['workflows/describe.ts', 'activities/index.ts', 'package.json', 'package-lock.json']) {
+    for (const touched of ['src/core/describe.ts', 'activities/index.ts', 'package.json', 'package-lock.json']) {
       const before = bundleBuild();
       const now = new Date();
       utimesSync(file(touched), now, now);

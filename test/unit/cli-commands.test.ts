@@ -10,8 +10,8 @@ import { progressView, runCommand } from '../../src/commands/run';
 import { scheduleLines, schedulesCommand } from '../../src/commands/schedules';
 import { ledgerLines, slaText, type LedgerRow } from '../../src/commands/status';
 import { testStepCommand } from '../../src/commands/validate';
-import { UsageError } from '../../src/errors';
-import type { DbtDailyRunProgress } from '../../workflows/types';
+import { UsageError } from '../../src/core/errors';
+import type { DbtDailyRunProgress } from '../../src/core/types';
 
 /** Bad input must be refused before the command connects to anything. */
 const noContext = () => Promise.reject(new Error('the command asked for its context: it went past its input checks'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
+import { ConfigError } from '../../src/core/errors';
 
 describe('loadConfig', () => {
   it('gives the local-stack defaults when nothing is set', () => {

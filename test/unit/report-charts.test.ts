@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRoas, renderCharts, topAndBottom } from '../../activities/etl/charts';
 import type { CampaignRow, ReportData } from '../../activities/etl/report-data';
 import { renderHtml, writeReport } from '../../activities/etl/report';
-import { REPORT_NO_DATA } from '../../src/failure-types';
+import { REPORT_NO_DATA } from '../../src/core/failure-types';
 
 function campaign(id: number, roas: number | null, spend: number, name = `Campaign ${id}`): CampaignRow {
   return {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderCharts } from '../../activities/etl/charts';
 import type { ReportData } from '../../activities/etl/report-data';
 import { krw, renderHtml, slackSummary, toCsv } from '../../activities/etl/report';
-import type { ValidationCheck } from '../../workflows/types';
+import type { ValidationCheck } from '../../src/core/types';
 
 const AWKWARD = 'Spring "Sale", 봄 세일\n<b>2026</b> & more';
 const AWKWARD_HTML = 'Spring &quot;Sale&quot;, 봄 세일\n&lt;b&gt;2026&lt;/b&gt; &amp; more';

@@ -1,5 +1,5 @@
 // Shapes shared by workflows, activities and clients. Types and pure constants only.
-import type { RetrySettings } from './policies';
+import type { RetrySettings } from '../../workflows/policies';
 
 /** run: seeds and models; test: their tests; build: both in one dbt process, in DAG order. */
 export type DbtStep = 'run' | 'test' | 'build';
@@ -182,7 +182,7 @@ export interface DailyEtlInput {
   scheduledTime?: string;
   force?: boolean;
   trigger?: 'schedule' | 'manual' | 'backfill';
-  retry?: import('./policies').RetrySettings;
+  retry?: import('../../workflows/policies').RetrySettings;
   /** How long to wait for the date's dbt run to finish. */
   waitForDbtRunMs?: number;
   /** How often to look at the dbt run in case its completion signal was missed. */
