@@ -13,7 +13,10 @@ export { MigrationError };
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
-export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+/** The prefix of the component roles' names (ROAS_DB_ROLE_PREFIX) when none is given. */
+export const DEFAULT_ROLE_PREFIX = 'roas';
+
+export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR, opts: { rolePrefix?: string } = {}): Promise<string[]> {
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort();
@@ -23,6 +26,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   try {
     // One migrator at a time per database (npm start and a test run may race).
     await client.query('SELECT pg_advisory_lock(hashtext($1))', ['roas-migrate']);
+    // What the migration that makes the component roles names them by.
+    await client.query("SELECT set_config('roas.role_prefix', $1, false)", [opts.rolePrefix ?? DEFAULT_ROLE_PREFIX]);
     await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
       version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM public.schema_migrations');
