@@ -4,7 +4,7 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { dbtStepHeartbeat } from '../src/client/live-progress';
+import { dbtStepHeartbeat } from '../src/core/heartbeat';
 import type { Logger } from '../src/logger';
 import type { PipelineMetrics } from '../src/metrics';
 import type { Alert } from '../src/core/types';

@@ -6,7 +6,7 @@ import { createPublishActivities, type PublishDeps } from './dbt/publish';
 import { createEtlActivities, type EtlDeps } from './etl/activities';
 import { createLedgerActivities } from './ledger';
 import { createTemporalActivities, type TemporalDeps } from './temporal';
-import type { RetrySettings } from '../workflows/policies';
+import type { RetrySettings } from '../src/core/settings';
 
 export type ActivityDeps = DbtActivityDeps &
   PublishDeps &

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { PIPELINE_NAMES } from './core/pipelines';
 
 /** A dbt daily run waiting at its Flink gate, as the ledger has it. */
 export interface FlinkGateWait {
@@ -30,7 +31,7 @@ export interface PipelineMetrics {
   watch(sources: WorkerSources): void;
 }
 
-const PIPELINES = ['dbt_daily_run', 'daily_etl'];
+const PIPELINES = PIPELINE_NAMES;
 const RUN_STATUSES = ['succeeded', 'failed', 'cancelled'];
 const ALERT_KINDS = ['failure', 'sla_miss', 'flink_gate_deadline'];
 /** A scrape never waits longer than this for the ledger; the last answer stands meanwhile. */

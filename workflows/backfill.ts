@@ -4,11 +4,12 @@
 // succeeded is skipped by the pipeline itself unless forced.
 import { ActivityFailure, ChildWorkflowFailure, defineQuery, setHandler } from '@temporalio/workflow';
 import { daysBetween } from '../src/core/dates';
+import type { PipelineKey } from '../src/core/pipelines';
 import { runOrJoin } from './run-or-join';
 import type { DailyEtlInput, DbtDailyRunInput } from '../src/core/types';
 
 export interface BackfillInput {
-  pipeline: 'dbt' | 'etl';
+  pipeline: PipelineKey;
   from: string;
   to: string;
   concurrency?: number;

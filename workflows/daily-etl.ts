@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { dbtSelector, PIPELINES } from '../src/core/pipelines';
 import { explainFailure } from './dbt-daily-run';
 import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
@@ -20,9 +21,9 @@ import { dbtRunFinishedSignal } from '../src/core/signals';
 import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from '../src/core/types';
 import { DEFAULT_THRESHOLDS } from '../src/core/validation-defaults';
 
-const PIPELINE = 'daily_etl' as const;
-const TAG = 'daily_etl';
-const SELECTOR = [`tag:${TAG}`];
+const PIPELINE = PIPELINES.etl.name;
+const TAG = PIPELINES.etl.dbtTag;
+const SELECTOR = dbtSelector(PIPELINES.etl);
 export const DEFAULT_WAIT_FOR_DBT_RUN_MS = 3 * 60 * 60_000;
 export const DEFAULT_ETL_RECHECK_MS = 5 * 60_000;
 

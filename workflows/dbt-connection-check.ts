@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { dbtRetryPolicy, type RetrySettings } from './policies';
+import type { RetrySettings } from '../src/core/settings';
+import { dbtRetryPolicy } from './policies';
 import { retrySettingsFor } from './retry-settings';
 
 export interface DbtConnectionCheckInput {

@@ -19,7 +19,9 @@ import type { Activities } from '../activities';
 import { FLINK_GATE_DEADLINE, NON_RETRYABLE_DBT_FAILURES } from '../src/core/failure-types';
 import { dbtFailureLines, describeProgress } from '../src/core/describe';
 import { flinkGate } from './flink-gate';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, DEFAULT_SLA_MS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
+import { dbtSelector, PIPELINES } from '../src/core/pipelines';
+import { DEFAULT_FLINK_GATE, DEFAULT_SLA_MS } from '../src/core/settings';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, dbtStepOptions, PUBLISH_PATCH, publishOptions, SINGLE_BUILD_PATCH, SKIPPED_RUN_LEDGER_PATCH } from './policies';
 import { runLink, trackProgress } from './progress';
 import { retrySettingsFor } from './retry-settings';
 import { dbtRunFinishedSignal, workflowIds } from '../src/core/signals';
@@ -34,9 +36,9 @@ import {
   type PublishResult,
 } from '../src/core/types';
 
-const PIPELINE = 'dbt_daily_run' as const;
-const TAG = 'daily_run';
-const SELECTOR = [`tag:${TAG}`];
+const PIPELINE = PIPELINES.dbt.name;
+const TAG = PIPELINES.dbt.dbtTag;
+const SELECTOR = dbtSelector(PIPELINES.dbt);
 
 const { findSucceededRun, recordRunSkipped, recordRunStarted, updateRun } = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
 

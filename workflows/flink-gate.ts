@@ -4,8 +4,9 @@
 // case a signal was lost, and fails with an alert at the deadline.
 import { ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DEFAULT_FLINK_GATE } from '../src/core/settings';
 import { FLINK_GATE_DEADLINE } from '../src/core/failure-types';
-import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, DEFAULT_FLINK_GATE, MAINTENANCE_OPTIONS, PARTITION_MAINTENANCE_PATCH } from './policies';
+import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, MAINTENANCE_OPTIONS, PARTITION_MAINTENANCE_PATCH } from './policies';
 import { flinkCompleteSignal, gateStateQuery } from '../src/core/signals';
 import type { FlinkGateOptions, PipelineName } from '../src/core/types';
 

@@ -1,17 +1,7 @@
 // Retry policies and timeouts, in one place, so every proxyActivities call is explicit.
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_DBT_FAILURES } from '../src/core/failure-types';
-
-/** Failed work is retried 3 times, 5 minutes apart (4 attempts in all), never without bound. */
-export interface RetrySettings {
-  intervalMs: number;
-  maximumAttempts: number;
-}
-
-export const DEFAULT_RETRY: RetrySettings = { intervalMs: 5 * 60_000, maximumAttempts: 4 };
-/** The daily dbt run completes within 1 hour of its scheduled time. */
-export const DEFAULT_SLA_MS = 60 * 60_000;
-export const DEFAULT_FLINK_GATE = { deadlineMs: 6 * 60 * 60_000, recheckMs: 5 * 60_000 };
+import { DEFAULT_RETRY, type RetrySettings } from '../src/core/settings';
 
 export function dbtRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): RetryPolicy {
   return {

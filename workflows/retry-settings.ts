@@ -5,7 +5,8 @@
 // before this rule keeps the settings it was started with (its input), as it replays.
 import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_RETRY, WORKER_RETRY_PATCH, type RetrySettings } from './policies';
+import { DEFAULT_RETRY, type RetrySettings } from '../src/core/settings';
+import { WORKER_RETRY_PATCH } from './policies';
 
 const { workerRetrySettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
 

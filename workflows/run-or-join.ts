@@ -4,6 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { executeChild, ParentClosePolicy, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { PipelineKey } from '../src/core/pipelines';
 import { dailyEtl } from './daily-etl';
 import { dbtDailyRun } from './dbt-daily-run';
 import { workflowIds } from '../src/core/signals';
@@ -20,7 +21,7 @@ export type RunOrJoined<R> = { joined: false; workflowId: string; result: R } | 
 export async function runOrJoin(pipeline: 'dbt', input: DbtDailyRunInput): Promise<RunOrJoined<DbtDailyRunResult>>;
 export async function runOrJoin(pipeline: 'etl', input: DailyEtlInput): Promise<RunOrJoined<DailyEtlResult>>;
 export async function runOrJoin(
-  pipeline: 'dbt' | 'etl',
+  pipeline: PipelineKey,
   input: DbtDailyRunInput | DailyEtlInput,
 ): Promise<RunOrJoined<DbtDailyRunResult | DailyEtlResult>> {
   const workflowId = pipeline === 'etl' ? workflowIds.dailyEtl(input.runDate) : workflowIds.dbtDailyRun(input.runDate);

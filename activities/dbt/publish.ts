@@ -8,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import pg from 'pg';
 import { NOTHING_TO_PUBLISH } from '../../src/core/failure-types';
 import type { PublishInput, PublishResult } from '../../src/core/types';
+import { pipelineNamed } from '../../src/core/pipelines';
 
 export const AUDIT_SCHEMA = 'analytics_audit';
 
@@ -22,6 +23,8 @@ interface AuditedDayMeta {
 
 export interface PublishDeps {
   pool: pg.Pool;
+  /** The transform role's pool: attaching dbt's tables takes their owner's rights (default: pool). */
+  publishPool?: pg.Pool;
   /** How long publishing waits for readers' locks before giving up (and being retried). */
   publishLockTimeoutMs?: number;
 }
@@ -37,7 +40,7 @@ export function createPublishActivities(deps: PublishDeps) {
       const heartbeat = activityHeartbeat();
       // Heartbeat while waiting for readers' locks too, so only a dead worker looks dead.
       const beat = setInterval(heartbeat, 5_000);
-      const client = await deps.pool.connect();
+      const client = await (deps.publishPool ?? deps.pool).connect();
       try {
         await client.query('BEGIN');
         await client.query(`SET LOCAL lock_timeout = ${Math.round(deps.publishLockTimeoutMs ?? 60_000)}`);
@@ -53,7 +56,7 @@ export function createPublishActivities(deps: PublishDeps) {
             nonRetryable: true,
             message:
               `No audited day of the models tagged ${input.tag} exists for ${input.runDate}: nothing to publish. ` +
-              `The step's dbt run must build them first (roas run ${input.pipeline === 'daily_etl' ? 'etl' : 'dbt'} --date ${input.runDate} --force).`,
+              `The step's dbt run must build them first (roas run ${pipelineNamed(input.pipeline)?.key ?? 'dbt'} --date ${input.runDate} --force).`,
           });
         }
         const replaced: string[] = [];

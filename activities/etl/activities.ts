@@ -7,9 +7,12 @@ import type { DbtRunState, ReportSummary, ValidationCheck, ValidationThresholds 
 import { readReportData } from './report-data';
 import { slackSummary, writeReport } from './report';
 import { validateSourceData } from './validate';
+import { PIPELINES } from '../../src/core/pipelines';
 
 export interface EtlDeps {
   pool: pg.Pool;
+  /** The reporting role's pool, which the report reads through (default: pool). */
+  reportPool?: pg.Pool;
   reportsDir: string;
   slack: WebClient | undefined;
   channel: string;
@@ -39,8 +42,8 @@ export function createEtlActivities(deps: EtlDeps) {
         `SELECT coalesce(bool_or(status = 'succeeded'), false) AS succeeded,
                 (array_agg(status ORDER BY started_at DESC))[1] AS latest_status,
                 (array_agg(error ORDER BY started_at DESC))[1] AS latest_error
-         FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' AND run_date = $1`,
-        [runDate],
+         FROM orchestrator.pipeline_runs WHERE pipeline = $2 AND run_date = $1`,
+        [runDate, PIPELINES.dbt.name],
       );
       const ledger = rows[0]!;
       if (ledger.latest_status === 'succeeded') return { state: 'succeeded', detail: 'the dbt run of the date succeeded' };
@@ -59,7 +62,7 @@ export function createEtlActivities(deps: EtlDeps) {
     },
 
     async generateReport(runDate: string, checks: ValidationCheck[]): Promise<ReportSummary> {
-      const data = await readReportData(deps.pool, runDate);
+      const data = await readReportData(deps.reportPool ?? deps.pool, runDate);
       return writeReport(deps.reportsDir, data, checks, new Date().toISOString());
     },
 

@@ -2,6 +2,7 @@
 // text works in the Web UI's search box and with `temporal workflow list --query`.
 import { addDays } from '../core/dates';
 import { UsageError } from '../core/errors';
+import { PIPELINE_NAMES } from '../core/pipelines';
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'running', 'cancelled', 'skipped', 'timed-out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -27,7 +28,7 @@ const STATUS_CLAUSE: Record<RunStatus, string> = {
 
 /** The visibility query for these filters; every value comes from a fixed list or a checked date. */
 export function runsQuery(filter: RunsFilter): string {
-  const clauses = [filter.pipeline ? `Pipeline = "${checkedWord(filter.pipeline)}"` : 'Pipeline IN ("dbt_daily_run", "daily_etl")'];
+  const clauses = [filter.pipeline ? `Pipeline = "${checkedWord(filter.pipeline)}"` : `Pipeline IN (${PIPELINE_NAMES.map((n) => `"${n}"`).join(', ')})`];
   if (filter.from) clauses.push(`RunDate >= "${checkedDate(filter.from)}T00:00:00Z"`);
   // Before the next day, not "<=" the day: a server may keep the datetime in another form, and
   // equality on it does not hold everywhere.

@@ -2,33 +2,23 @@
 // updated to match otherwise; a paused schedule stays paused.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { Config } from '../config';
+import { PIPELINE_KEYS, PIPELINES, type PipelineKey } from '../core/pipelines';
 import { pipelineSettings } from './runs';
 
 export interface ScheduleDefinition {
   /** Short name used on the command line. */
-  name: 'dbt' | 'etl';
+  name: PipelineKey;
   scheduleId: string;
   hourUtc: number;
-  workflowType: 'scheduledDbtDailyRun' | 'scheduledDailyEtl';
+  workflowType: (typeof PIPELINES)[PipelineKey]['launcherType'];
   description: string;
 }
 
-export const SCHEDULES: readonly ScheduleDefinition[] = [
-  {
-    name: 'dbt',
-    scheduleId: 'dbt-daily-run',
-    hourUtc: 0,
-    workflowType: 'scheduledDbtDailyRun',
-    description: 'dbt run + test for the day that just ended, daily at 00:00 UTC (09:00 KST)',
-  },
-  {
-    name: 'etl',
-    scheduleId: 'daily-etl',
-    hourUtc: 6,
-    workflowType: 'scheduledDailyEtl',
-    description: 'Daily ETL: validate source data, report models, daily report, at 06:00 UTC (15:00 KST)',
-  },
-];
+/** One schedule per pipeline, as the pipeline registry defines it. */
+export const SCHEDULES: readonly ScheduleDefinition[] = PIPELINE_KEYS.map((key) => {
+  const p = PIPELINES[key];
+  return { name: key, scheduleId: p.schedule.id, hourUtc: p.schedule.hourUtc, workflowType: p.launcherType, description: p.schedule.description };
+});
 
 export interface ApplyOptions {
   /** Prefix for schedule IDs (tests run their own schedules side by side). */

@@ -7,6 +7,7 @@ import { RUN_STATUSES, runsQuery, type RunStatus } from '../client/runs-query';
 import { parseRunDate } from '../core/dates';
 import { UsageError } from '../core/errors';
 import type { CliContext } from './context';
+import { PIPELINE_NAMES, PIPELINES, type PipelineKey } from '../core/pipelines';
 
 export interface LedgerRow {
   pipeline: string;
@@ -26,7 +27,7 @@ export interface LedgerRow {
 }
 
 /** The pipelines in the order they run for a date: the dbt run at 00:00 UTC, the daily ETL after it. */
-const PIPELINE_ORDER = ['dbt_daily_run', 'daily_etl'];
+const PIPELINE_ORDER: readonly string[] = PIPELINE_NAMES;
 
 /**
  * The SLA of a run as `status` shows it. The dbt run has one (1 hour from its scheduled time):
@@ -34,7 +35,7 @@ const PIPELINE_ORDER = ['dbt_daily_run', 'daily_etl'];
  * a dash, which would read as "not known".
  */
 export function slaText(r: Pick<LedgerRow, 'pipeline' | 'status' | 'sla_met'>): string {
-  if (r.pipeline === 'daily_etl') return 'none';
+  if (r.pipeline === PIPELINES.etl.name) return 'none';
   if (r.sla_met !== null) return r.sla_met ? 'met' : 'MISSED';
   return r.status === 'running' ? 'pending' : '–';
 }
@@ -130,7 +131,7 @@ export function runsCommand(context: () => Promise<CliContext>): Command {
     .addOption(new Option('--trigger <trigger>', 'only runs started so').choices(['schedule', 'manual', 'backfill']))
     .option('--from <YYYY-MM-DD>', 'first run date')
     .option('--to <YYYY-MM-DD>', 'last run date')
-    .action(async (opts: { limit: number; status?: RunStatus; pipeline?: 'dbt' | 'etl'; trigger?: string; from?: string; to?: string }) => {
+    .action(async (opts: { limit: number; status?: RunStatus; pipeline?: PipelineKey; trigger?: string; from?: string; to?: string }) => {
       const from = opts.from ? parseRunDate(opts.from, '--from') : undefined;
       const to = opts.to ? parseRunDate(opts.to, '--to') : undefined;
       if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
@@ -143,7 +144,7 @@ export function runsCommand(context: () => Promise<CliContext>): Command {
             from,
             to,
             trigger: opts.trigger,
-            pipeline: opts.pipeline === 'dbt' ? 'dbt_daily_run' : opts.pipeline === 'etl' ? 'daily_etl' : undefined,
+            pipeline: opts.pipeline ? PIPELINES[opts.pipeline].name : undefined,
           });
           console.log(`Temporal query (paste into the Web UI's search): ${query}`);
           const client = await ctx.temporal();
@@ -192,7 +193,7 @@ export function logsCommand(context: () => Promise<CliContext>): Command {
       if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number, 1 or more');
       const runDate = parseRunDate(opts.date, '--date');
       const { config } = await context();
-      const root = path.join(config.dbt.artifactsDir, pipeline === 'dbt' ? 'dbt_daily_run' : 'daily_etl', runDate);
+      const root = path.join(config.dbt.artifactsDir, PIPELINES[pipeline].name, runDate);
       if (!existsSync(root)) {
         throw new UsageError(`no logs for ${pipeline} ${runDate} under ${root}: the date has not run on this machine's worker (see roas status --date ${runDate})`);
       }

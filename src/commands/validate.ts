@@ -5,6 +5,7 @@ import { DEFAULT_THRESHOLDS } from '../core/validation-defaults';
 import { parseRunDate } from '../core/dates';
 import { UsageError } from '../core/errors';
 import { requireEndedDay, type CliContext } from './context';
+import { dbtSelector, PIPELINES } from '../core/pipelines';
 
 /** Check the pipeline definitions without running anything. */
 export function validateCommand(context: () => Promise<CliContext>): Command {
@@ -84,11 +85,11 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
         const logger = sdkLogger(ctx.log, 'ERROR');
         if (step === 'dbt-build' || step === 'dbt-run' || step === 'dbt-test') {
           const input: DbtStepInput = {
-            pipeline: opts.pipeline === 'etl' ? 'daily_etl' : 'dbt_daily_run',
+            pipeline: PIPELINES[opts.pipeline].name,
             runDate,
             // dbt-build is what a run does (models and tests in one process); dbt-run and dbt-test do each half.
             step: step === 'dbt-build' ? 'build' : step === 'dbt-run' ? 'run' : 'test',
-            select: [opts.pipeline === 'etl' ? 'tag:daily_etl' : 'tag:daily_run'],
+            select: dbtSelector(PIPELINES[opts.pipeline]),
           };
           let r: DbtStepResult;
           try {

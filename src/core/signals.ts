@@ -1,5 +1,6 @@
 // Signal and query definitions, importable by workflows and clients alike.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { PIPELINES, runWorkflowId } from './pipelines';
 import type { DbtDailyRunProgress, DbtProgress } from './types';
 
 /** Sent by `roas flink-complete` (the Flink job's hook) to the date's waiting gate. */
@@ -19,8 +20,9 @@ export const progressQuery = defineQuery<DbtDailyRunProgress>('progress');
 /** Sent by dbtDailyRun to the date's daily ETL (if one is waiting) when it finishes. */
 export const dbtRunFinishedSignal = defineSignal<[{ runDate: string; succeeded: boolean }]>('dbtRunFinished');
 
+/** Business workflow IDs: one run of each per date at a time. */
 export const workflowIds = {
-  dbtDailyRun: (runDate: string) => `dbt-daily-run-${runDate}`,
+  dbtDailyRun: (runDate: string) => runWorkflowId(PIPELINES.dbt, runDate),
   flinkGate: (runDate: string) => `flink-gate-${runDate}`,
-  dailyEtl: (runDate: string) => `daily-etl-${runDate}`,
+  dailyEtl: (runDate: string) => runWorkflowId(PIPELINES.etl, runDate),
 };

@@ -1,5 +1,8 @@
 // Shapes shared by workflows, activities and clients. Types and pure constants only.
-import type { RetrySettings } from '../../workflows/policies';
+import type { PipelineName } from './pipelines';
+import type { RetrySettings } from './settings';
+
+export type { PipelineName };
 
 /** run: seeds and models; test: their tests; build: both in one dbt process, in DAG order. */
 export type DbtStep = 'run' | 'test' | 'build';
@@ -51,7 +54,6 @@ export interface DbtFailureDetails {
   summary: string;
 }
 
-export type PipelineName = 'dbt_daily_run' | 'daily_etl';
 
 export interface FlinkGateOptions {
   /** How long to wait for Flink before failing with an alert. */
@@ -182,7 +184,7 @@ export interface DailyEtlInput {
   scheduledTime?: string;
   force?: boolean;
   trigger?: 'schedule' | 'manual' | 'backfill';
-  retry?: import('../../workflows/policies').RetrySettings;
+  retry?: RetrySettings;
   /** How long to wait for the date's dbt run to finish. */
   waitForDbtRunMs?: number;
   /** How often to look at the dbt run in case its completion signal was missed. */

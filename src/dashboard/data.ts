@@ -11,9 +11,10 @@ import type pg from 'pg';
 import { liveProgress } from '../client/live-progress';
 import { addDays, daysBetween } from '../core/dates';
 import { describeProgress } from '../core/describe';
-import { DEFAULT_SLA_MS } from '../../workflows/policies';
+import { DEFAULT_SLA_MS } from '../core/settings';
 import type { DbtDailyRunProgress } from '../core/types';
 import { hasReport, stepNodes, validationOfDay, warnSeverityTests, type Pipeline } from './files';
+import { PIPELINE_NAMES, PIPELINES, pipelineOfWorkflow } from '../core/pipelines';
 
 export interface DashboardSources {
   pool: pg.Pool;
@@ -323,7 +324,7 @@ export async function loadDashboard(src: DashboardSources, opts: WindowOptions =
        WHERE pipeline = ANY($3::text[]) AND run_date BETWEEN $1::date AND $2::date
        ORDER BY run_date, started_at
        LIMIT 3000`,
-      [win.start, win.end, ['dbt_daily_run', 'daily_etl']],
+      [win.start, win.end, PIPELINE_NAMES],
     );
     // Runs going now, whatever their date (a backfill may be far back).
     const running = await c.query<LedgerRow>(
@@ -439,7 +440,7 @@ export async function loadDashboard(src: DashboardSources, opts: WindowOptions =
     const client = src.temporal;
     try {
       const tq = src.taskQueue.replace(/['"\\]/g, '');
-      const query = `TaskQueue = '${tq}' AND ExecutionStatus = 'Running' AND (WorkflowType = 'dbtDailyRun' OR WorkflowType = 'dailyEtl')`;
+      const query = `TaskQueue = '${tq}' AND ExecutionStatus = 'Running' AND (WorkflowType = '${PIPELINES.dbt.workflowType}' OR WorkflowType = '${PIPELINES.etl.workflowType}')`;
       const open = await withTimeout(
         (async () => {
           const out: { workflowId: string; runId: string; type: string; startTime: Date }[] = [];
@@ -473,7 +474,7 @@ export async function loadDashboard(src: DashboardSources, opts: WindowOptions =
       );
       const lives = await Promise.all(
         open.map(async (o): Promise<LiveRun> => {
-          const pipeline: Pipeline = o.type === 'dailyEtl' ? 'daily_etl' : 'dbt_daily_run';
+          const pipeline: Pipeline = pipelineOfWorkflow(o.type)?.name ?? PIPELINES.dbt.name;
           const row = ledgerByRun.get(`${o.workflowId}/${o.runId}`);
           const base = {
             pipeline,

@@ -7,10 +7,11 @@ import { readdir, readFile, stat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { attemptDirs } from '../../activities/dbt/artifacts';
 import { parseRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
+import { PIPELINE_NAMES, type PipelineName } from '../core/pipelines';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const PIPELINES = ['dbt_daily_run', 'daily_etl'] as const;
-export type Pipeline = (typeof PIPELINES)[number];
+export const PIPELINES = PIPELINE_NAMES;
+export type Pipeline = PipelineName;
 
 /** `child` resolved, if it lies inside `root` (no `..` or absolute path escapes it). */
 export function inside(root: string, child: string): string | undefined {

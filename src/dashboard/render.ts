@@ -4,6 +4,7 @@
 import { krw } from '../../activities/etl/report';
 import type { Cell, CellState, Dashboard, DayRow, FlinkCell, LiveRun, NodeTiming, QualityRow } from './data';
 import { chart, esc, shortDate, sparkline } from './svg';
+import { PIPELINES } from '../core/pipelines';
 
 export const SECTIONS = ['health', 'calendar', 'live', 'runs', 'slowest', 'quality', 'volume', 'business', 'alerts'] as const;
 export type SectionId = (typeof SECTIONS)[number];
@@ -50,7 +51,7 @@ function compactKrw(v: number): string {
 const compactInt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(v >= 1e7 ? 0 : 1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : `${Math.round(v)}`);
 const time = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '–');
 
-const PIPELINE_NAME = { dbt_daily_run: 'dbt run', daily_etl: 'daily ETL' } as const;
+const PIPELINE_NAME = { dbt_daily_run: PIPELINES.dbt.title, daily_etl: PIPELINES.etl.title } as const;
 
 export function renderSections(d: Dashboard): Record<SectionId, string> {
   return {

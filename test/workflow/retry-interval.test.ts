@@ -3,7 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RetrySettings } from '../../workflows/policies';
+import type { RetrySettings } from '../../src/core/settings';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDbtActivities } from '../../activities/dbt/activities';
