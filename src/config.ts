@@ -1,10 +1,11 @@
 // The one place that reads process.env. Every setting is validated here once, at start-up,
 // so a wrong value stops the program with a message naming the variable and what it expects.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './core/errors';
+import { COMPONENTS, isLocalServer, roleNames, type ComponentUrls, type RoleNames } from './db/roles';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,11 +52,33 @@ const hostPort = z
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+/** Each component's connection variable: it connects as its own role (migrations/0007_roles.sql). */
+export const COMPONENT_URL_VARIABLES = {
+  ingest: 'ROAS_INGEST_DATABASE_URL',
+  transform: 'ROAS_TRANSFORM_DATABASE_URL',
+  orchestrator: 'ROAS_ORCHESTRATOR_DATABASE_URL',
+  reporting: 'ROAS_REPORTING_DATABASE_URL',
+} as const;
+
+/** The secrets: each may instead be read from the file named by <name>_FILE (Docker secrets). */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  ...Object.values(COMPONENT_URL_VARIABLES),
+  'SLACK_BOT_TOKEN',
+  'TEMPORAL_API_KEY',
+  'ROAS_DASHBOARD_TOKEN',
+] as const;
+
 const schema = z.object({
   ROAS_LOCAL_DIR: optional(z.string()),
   ROAS_VENV_DIR: optional(z.string()),
   ROAS_PYTHON: optional(z.string()).default('python3'),
   DATABASE_URL: optional(postgresUrl),
+  ROAS_INGEST_DATABASE_URL: optional(postgresUrl),
+  ROAS_TRANSFORM_DATABASE_URL: optional(postgresUrl),
+  ROAS_ORCHESTRATOR_DATABASE_URL: optional(postgresUrl),
+  ROAS_REPORTING_DATABASE_URL: optional(postgresUrl),
+  ROAS_DB_ROLE_PREFIX: optional(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'expects a lower-case name such as roas or roas_staging (letters, digits, _)')).default('roas'),
   ROAS_PG_PORT: optional(port),
   ROAS_PG_BIN_DIR: optional(z.string()),
   TEMPORAL_ADDRESS: optional(hostPort),
@@ -100,10 +123,18 @@ export interface Config {
   venvDir: string;
   python: string;
   postgres: {
-    /** Set when the user points us at an existing server; otherwise the bootstrap runs one under localDir. */
+    /**
+     * The owner's (migrations, the bootstrap): set when the user points us at an existing server;
+     * otherwise the bootstrap runs one under localDir.
+     */
     url: string | undefined;
     localPort: number | undefined;
     binDir: string | undefined;
+    /** ROAS_DB_ROLE_PREFIX, and the components' roles it names. */
+    rolePrefix: string;
+    roles: RoleNames;
+    /** Each component's own connection, when configured; otherwise derived from the owner's (a server on this machine). */
+    components: ComponentUrls | undefined;
   };
   temporal: {
     /** Set when the user points us at an existing server; otherwise a dev server runs under localDir. */
@@ -155,18 +186,31 @@ export type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const root = PROJECT_ROOT;
-  const source = env === process.env && existsSync(path.join(root, '.env')) ? loadDotEnv(root) : env;
+  const given = env === process.env && existsSync(path.join(root, '.env')) ? loadDotEnv(root) : env;
+  const { source, fromFile, problems: secretProblems } = readSecretFiles(given);
+  if (secretProblems.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${secretProblems.join('\n')}`);
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const got = source[name];
-      return `  ${name}=${JSON.stringify(got ?? '')}: ${issue.message}`;
+      // A secret read from a file is never shown; a URL's password never is.
+      if (fromFile.has(name)) return `  ${name}_FILE=${JSON.stringify(given[`${name}_FILE`])}: the file's contents: ${issue.message}`;
+      return `  ${name}=${JSON.stringify(shown(source[name] ?? ''))}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
   const v = parsed.data;
   const problems: string[] = [];
+  const componentUrls = COMPONENTS.map((c) => [c, v[COMPONENT_URL_VARIABLES[c]]] as const);
+  const missing = componentUrls.filter(([, url]) => !url).map(([c]) => COMPONENT_URL_VARIABLES[c]);
+  if (missing.length && missing.length < COMPONENTS.length) {
+    problems.push(`  ${missing.join(', ')}: unset, while the other components' URLs are set: set every component's URL, or none (each component connects as its own role)`);
+  } else if (missing.length === COMPONENTS.length && v.DATABASE_URL && !isLocalServer(v.DATABASE_URL)) {
+    problems.push(
+      `  ${Object.values(COMPONENT_URL_VARIABLES).join(', ')}: unset, while DATABASE_URL names a server on another machine: ` +
+        'set each component\'s URL (its role and password); DATABASE_URL is the owner\'s, for migrations only',
+    );
+  }
   if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH)) {
     problems.push('  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: mTLS needs both the client certificate and its key');
   }
@@ -182,7 +226,14 @@ export function loadConfig(env: Env = process.env): Config {
     localDir,
     venvDir: path.resolve(root, v.ROAS_VENV_DIR ?? '.venv'),
     python: v.ROAS_PYTHON,
-    postgres: { url: v.DATABASE_URL, localPort: v.ROAS_PG_PORT, binDir: v.ROAS_PG_BIN_DIR },
+    postgres: {
+      url: v.DATABASE_URL,
+      localPort: v.ROAS_PG_PORT,
+      binDir: v.ROAS_PG_BIN_DIR,
+      rolePrefix: v.ROAS_DB_ROLE_PREFIX,
+      roles: roleNames(v.ROAS_DB_ROLE_PREFIX),
+      components: missing.length ? undefined : (Object.fromEntries(componentUrls) as ComponentUrls),
+    },
     temporal: {
       address: v.TEMPORAL_ADDRESS,
       port: v.TEMPORAL_PORT,
@@ -216,6 +267,45 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: v.LOG_LEVEL,
     systemPath: v.PATH,
   };
+}
+
+/**
+ * The environment with each secret X given as X_FILE replaced by that file's trimmed contents
+ * (Docker secrets); X and X_FILE both set is a mistake, not a precedence.
+ */
+function readSecretFiles(env: Env): { source: Env; fromFile: Set<string>; problems: string[] } {
+  const source: Env = { ...env };
+  const fromFile = new Set<string>();
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) {
+      problems.push(`  ${name} and ${name}_FILE: both are set; set one (${name}_FILE names a file holding the value, e.g. a Docker secret)`);
+      continue;
+    }
+    try {
+      const value = readFileSync(file, 'utf8').trim();
+      if (!value) problems.push(`  ${name}_FILE=${JSON.stringify(file)}: the file is empty`);
+      source[name] = value;
+      fromFile.add(name);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      problems.push(`  ${name}_FILE=${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`);
+    }
+  }
+  return { source, fromFile, problems };
+}
+
+/** A value as an error message may show it: a URL without its password. */
+function shown(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value;
+  }
 }
 
 /** Reads `.env` from the project root when present; values set in the shell win. */

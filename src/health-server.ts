@@ -15,6 +15,8 @@ export interface HealthServerOptions {
   worker: Worker;
   connection: NativeConnection;
   pool: pg.Pool;
+  /** What the dashboard reads through: the reporting role's pool (default: pool). */
+  dashboardPool?: pg.Pool;
   metrics: PipelineMetrics;
   port: number;
   /** Interface to listen on; all when omitted. */
@@ -55,7 +57,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   const dashboard = opts.dashboard
     ? createDashboardRoutes({
         ...opts.dashboard,
-        pool: opts.pool,
+        pool: opts.dashboardPool ?? opts.pool,
         temporal: new Client({ connection: opts.connection, namespace: opts.dashboard.namespace }),
         taskQueue: opts.worker.options.taskQueue,
       })

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     const connection = await NativeConnection.connect({ address: stack.temporal.address });
     const metrics = createPipelineMetrics();
-    const { worker, pool, close } = await createRoasWorker({
+    const { worker, pool, reportingPool, close } = await createRoasWorker({
       config,
       connection,
       databaseUrl: stack.postgres.url,
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       worker,
       connection,
       pool,
+      dashboardPool: reportingPool,
       metrics,
       port: config.httpPort,
       host: config.httpHost,

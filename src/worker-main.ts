@@ -6,11 +6,14 @@ import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
 import { exitOnError } from './cli-errors';
 import { loadConfig, type Config } from './config';
+import { ConfigError } from './core/errors';
 import { dashboardSettings } from './dashboard/server';
 import { startHealthServer } from './health-server';
 import { createLogger, sdkLogger } from './logger';
 import { createPipelineMetrics } from './metrics';
 import { migrate } from './db/migrate';
+import { setRolePasswords } from './db/role-passwords';
+import { componentUrls } from './db/roles';
 import { ensureDatabase, resolveDatabaseUrl } from './stack/postgres';
 import { venvTools } from './stack/venv';
 import { temporalAddress, temporalConnectionOptions } from './temporal-connection';
@@ -32,24 +35,40 @@ async function main(): Promise<void> {
     // clean drain; the SDK's own handling would re-raise the signal at the end.
     shutdownSignals: [],
   });
-  const databaseUrl = await resolveDatabaseUrl(config, log);
-  // Idempotent, and serialised by an advisory lock: every replica may run it at start.
-  await ensureDatabase(databaseUrl, log);
-  const applied = await migrate(databaseUrl);
-  if (applied.length) log.info({ applied }, 'applied migrations');
+  // The owner's URL (DATABASE_URL, or the local cluster) is for migrations only. A worker given
+  // only its components' URLs leaves migrations to the one-shot `node dist/worker.mjs --migrate`.
+  const databaseUrl = config.postgres.url ?? (config.postgres.components ? undefined : await resolveDatabaseUrl(config, log));
+  if (databaseUrl) {
+    // Idempotent, and serialised by an advisory lock: every replica may run it at start.
+    await ensureDatabase(databaseUrl, log);
+    const applied = await migrate(databaseUrl, undefined, { rolePrefix: config.postgres.rolePrefix });
+    if (applied.length) log.info({ applied }, 'applied migrations');
+    // The component roles' passwords are the ones in their URLs (the secrets): set them as the owner.
+    if (config.postgres.components) {
+      const set = await setRolePasswords(databaseUrl, config.postgres.components, config.postgres.roles);
+      if (set.length) log.info({ roles: set }, 'set the component roles\' passwords from their URLs');
+    }
+  } else {
+    log.info('no DATABASE_URL: migrations are not applied by this worker (run it once with --migrate and the owner\'s DATABASE_URL)');
+  }
+  if (process.argv.includes('--migrate')) {
+    if (!databaseUrl) throw new ConfigError('--migrate: DATABASE_URL (the owner\'s, who may create roles and tables) is unset');
+    log.info('migrations applied; exiting (--migrate)');
+    return;
+  }
   const connection = await NativeConnection.connect(connectionOptions(config));
   const metrics = createPipelineMetrics();
-  const { worker, pool, close } = await createRoasWorker({
+  const { worker, pool, reportingPool, close } = await createRoasWorker({
     config,
     connection,
-    databaseUrl,
+    componentUrls: componentUrls(databaseUrl, config.postgres.components, config.postgres.roles),
     dbtBin: venvTools(config.venvDir).dbt,
     log,
     metrics,
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {}),
   });
 
-  const server = await startHealthServer({ worker, connection, pool, metrics, port: config.httpPort, host: config.httpHost, log, dashboard: dashboardSettings(config, databaseUrl) });
+  const server = await startHealthServer({ worker, connection, pool, dashboardPool: reportingPool, metrics, port: config.httpPort, host: config.httpHost, log, dashboard: dashboardSettings(config, databaseUrl) });
   log.info({ temporalMetrics: config.temporal.metricsAddress }, 'Temporal runtime metrics');
 
   // process.on, not once: a listener must stay registered, or execa's exit hook (signal-exit)

@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { flinkMarkerState, maintainEventPartitions } from '../activities/ledger';
 import { PROJECT_ROOT, type Config } from './config';
+import { componentUrls, type ComponentUrls } from './db/roles';
 import { signalFlinkGate } from './flink-complete';
 import { listenForFlinkMarkers } from './flink-listener';
 import { createLogger, type Logger } from './logger';
@@ -28,7 +29,13 @@ export const WORKER_BUILD_PATH = path.join(PROJECT_ROOT, 'dist', 'worker.mjs');
 export interface WorkerDeps {
   config: Config;
   connection: NativeConnection;
-  databaseUrl: string;
+  /**
+   * The owner's URL on a server of this machine (the local cluster, the tests'): the components'
+   * connections are derived from it (its role names as users) unless configured or given.
+   */
+  databaseUrl?: string;
+  /** Each component's connection; by default the configured ones, else derived from databaseUrl. */
+  componentUrls?: ComponentUrls;
   dbtBin: string;
   taskQueue?: string;
   /** Pre-bundled workflow code; without it the worker bundles workflows/ at start-up. */
@@ -39,7 +46,10 @@ export interface WorkerDeps {
 
 export interface RoasWorker {
   worker: Worker;
+  /** The orchestrator role's: the ledger, alerts, checks, health. */
   pool: pg.Pool;
+  /** The reporting role's: the report and the dashboard read through it. */
+  reportingPool: pg.Pool;
   /** Releases what the worker's activities hold (the pg pool); call after the worker stopped. */
   close: () => Promise<void>;
 }
@@ -63,8 +73,15 @@ export function slackClient(config: Config): WebClient | undefined {
 export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const { config } = deps;
   const log = deps.log ?? createLogger(config.logLevel, 'worker');
-  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 5, application_name: 'roas-worker' });
-  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
+  // Each job connects as its own role: the worker's bookkeeping and checks as the orchestrator,
+  // dbt and the publish step as the transform role, the report and dashboard as the reporting role.
+  const urls = deps.componentUrls ?? componentUrls(deps.databaseUrl, config.postgres.components, config.postgres.roles);
+  const pool = new pg.Pool({ connectionString: urls.orchestrator, max: 5, application_name: 'roas-worker' });
+  // Publishing attaches dbt's tables, which takes their owner's rights; cancelling a dbt step's
+  // queries takes its login's. Both are the transform role's.
+  const transformPool = new pg.Pool({ connectionString: urls.transform, max: 2, application_name: 'roas-worker-publish' });
+  const reportingPool = new pg.Pool({ connectionString: urls.reporting, max: 3, application_name: 'roas-worker-reports' });
+  for (const p of [pool, transformPool, reportingPool]) p.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
   // Runs set these search attributes: they must exist on the namespace before any run does.
   const added = await ensureSearchAttributes(deps.connection, config.temporal.namespace);
@@ -73,7 +90,8 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const runner = createDbtRunner({
     dbtBin: deps.dbtBin,
     projectDir: config.dbt.projectDir,
-    databaseUrl: deps.databaseUrl,
+    databaseUrl: urls.transform,
+    role: config.postgres.roles.analyticsOwner,
     threads: config.dbt.threads,
     sharedParseFile: parseFile,
     // dbt imported once per worker, a fresh process forked from it per step: no start-up cost
@@ -104,14 +122,14 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     runner,
     artifactsDir: config.dbt.artifactsDir,
     cancelQueries: async (applicationName) => {
-      const { rowCount } = await pool.query(
+      const { rowCount } = await transformPool.query(
         'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
         [applicationName],
       );
       return rowCount ?? 0;
     },
     terminateSessions: async (applicationNames) => {
-      const { rowCount } = await pool.query(
+      const { rowCount } = await transformPool.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1) AND pid <> pg_backend_pid()',
         [applicationNames],
       );
@@ -119,6 +137,8 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
       return rowCount ?? 0;
     },
     pool,
+    publishPool: transformPool,
+    reportPool: reportingPool,
     reportsDir: config.reportsDir,
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,
@@ -165,7 +185,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     .then((moved) => moved.length && log.info({ moved }, 'moved events out of the default partition into their days'))
     .catch((err: Error) => log.warn({ err: err.message }, 'event-partition maintenance failed at start-up; the daily runs retry it'));
   const listener = listenForFlinkMarkers({
-    databaseUrl: deps.databaseUrl,
+    databaseUrl: urls.orchestrator,
     log,
     onMarker: async (runDate) => {
       // The marker can overtake the day's last events (Flink flushes its two sinks on its own):
@@ -181,11 +201,12 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   return {
     worker,
     pool,
+    reportingPool,
     close: async () => {
       clearInterval(pruneTimer);
       await listener.close();
       await runner.close();
-      await pool.end();
+      await Promise.all([pool.end(), transformPool.end(), reportingPool.end()]);
     },
   };
 }

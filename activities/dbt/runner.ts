@@ -52,6 +52,11 @@ export interface DbtRunnerOptions {
   dbtBin: string;
   projectDir: string;
   databaseUrl: string;
+  /**
+   * The role dbt sets after connecting (SET ROLE), so what it builds belongs to that role (the
+   * owner of analytics), not to the login that built it. Unset: the login's own.
+   */
+  role?: string;
   threads: number;
   /**
    * A saved dbt parse (partial_parse.msgpack) every invocation starts from, made by
@@ -136,6 +141,17 @@ function spawnDbt(command: { file: string; args: string[] }, env: Record<string,
 
 export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
   const db = urlParts(opts.databaseUrl);
+  // TLS settings of the URL reach dbt too: sslmode through the profile, the files through libpq's variables.
+  const tls = new URL(opts.databaseUrl).searchParams;
+  const libpqTls = Object.fromEntries(
+    (
+      [
+        ['sslrootcert', 'PGSSLROOTCERT'],
+        ['sslcert', 'PGSSLCERT'],
+        ['sslkey', 'PGSSLKEY'],
+      ] as const
+    ).flatMap(([param, variable]) => (tls.get(param) ? [[variable, tls.get(param)!]] : [])),
+  );
   const launch = dbtLauncher(opts.dbtBin);
   const python = path.join(path.dirname(opts.dbtBin), 'python');
   let server: Promise<DbtForkServer | undefined> | undefined;
@@ -147,6 +163,9 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
     DBT_PG_USER: db.user,
     DBT_PG_PASSWORD: db.password,
     DBT_PG_DBNAME: db.database,
+    DBT_PG_ROLE: opts.role ?? '',
+    DBT_PG_SSLMODE: tls.get('sslmode') ?? '',
+    ...libpqTls,
     // Not in the profile (dbt hashes the profile, and a name per run would force a full
     // parse every time): libpq reads it from the environment.
     PGAPPNAME: invocation.applicationName ?? 'roas-dbt',

@@ -5,6 +5,7 @@
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import type { Config } from '../config';
+import type { Component } from '../db/roles';
 import { addDays } from '../core/dates';
 import { BootstrapError, UsageError } from '../core/errors';
 import type { Logger } from '../logger';
@@ -13,7 +14,8 @@ export interface CliContext {
   config: Config;
   log: Logger;
   temporal(): Promise<Client>;
-  pool(): Promise<pg.Pool>;
+  /** A pool connected as the component's role (default: the orchestrator's), or as the owner. */
+  pool(as?: Component | 'owner'): Promise<pg.Pool>;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function createCliContext(): Promise<CliContext> {
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'roas');
   let connection: Connection | undefined;
-  let pool: pg.Pool | undefined;
+  const pools = new Map<Component | 'owner', pg.Pool>();
   return {
     config,
     log,
@@ -48,22 +50,25 @@ export async function createCliContext(): Promise<CliContext> {
       }
       return new Client({ connection, namespace: config.temporal.namespace });
     },
-    async pool() {
+    async pool(as: Component | 'owner' = 'orchestrator') {
+      let pool = pools.get(as);
       if (!pool) {
-        const [{ default: pg }, { resolveDatabaseUrl }] = await Promise.all([import('pg'), import('../stack/postgres')]);
-        pool = new pg.Pool({ connectionString: await resolveDatabaseUrl(config, log), max: 2, application_name: 'roas-cli' });
+        const [{ default: pg }, { resolveDatabaseUrl, resolveComponentUrl }] = await Promise.all([import('pg'), import('../stack/postgres')]);
+        const url = as === 'owner' ? await resolveDatabaseUrl(config, log) : await resolveComponentUrl(config, log, as);
+        pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'roas-cli' });
         try {
           await pool.query('SELECT 1');
         } catch (err) {
           await pool.end().catch(() => {});
-          pool = undefined;
-          throw new BootstrapError(`PostgreSQL is not reachable: ${(err as Error).message}. Start the stack with \`npm start\` or fix DATABASE_URL.`);
+          const variable = as === 'owner' ? 'DATABASE_URL' : `DATABASE_URL or ROAS_${as.toUpperCase()}_DATABASE_URL`;
+          throw new BootstrapError(`PostgreSQL is not reachable: ${(err as Error).message}. Start the stack with \`npm start\` or fix ${variable}.`);
         }
+        pools.set(as, pool);
       }
       return pool;
     },
     async close() {
-      await pool?.end();
+      await Promise.all([...pools.values()].map((p) => p.end()));
       await connection?.close();
     },
   };

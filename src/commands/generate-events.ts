@@ -36,7 +36,7 @@ export function generateEventsCommand(getContext: () => Promise<CliContext>): Co
     .addOption(new Option('-n, --events <count>', 'events per day').default(100_000).argParser(positiveInt('--events', MAX_EVENTS_PER_DAY)))
     .addOption(new Option('-s, --seed <number>', 'random seed').default(42).argParser(positiveInt('--seed', 2 ** 31)))
     .option('--defect <names>', `inject defects for tests (comma-separated): ${DEFECTS.join(', ')}`, defectList)
-    .option('--append', "add to the day's events instead of replacing them", false)
+    .option('--append', "add to the day's events instead of replacing them (as the ingest role, which may only insert; replacing a day is the owner's)", false)
     .option(
       '--complete',
       "after each day, write its completion marker into realtime.flink_batches as the Flink job does (the worker hears it and starts the day's waiting dbt run)",
@@ -54,7 +54,9 @@ export function generateEventsCommand(getContext: () => Promise<CliContext>): Co
       if (days.length > MAX_DAYS) throw new UsageError(`the range has ${days.length} days; at most ${MAX_DAYS} at once.`);
       const ctx = await getContext();
       const [{ FlinkMarkerRefused, recordFlinkComplete }, { loadDay }] = await Promise.all([import('../flink-complete'), import('../generator/load')]);
-      const pool = await ctx.pool();
+      // Appending is what Flink does: inserts, as the ingest role. Replacing a day empties its
+      // partition first, which only the owner may (DATABASE_URL, or the local cluster's owner).
+      const pool = await ctx.pool(opts.append ? 'ingest' : 'owner');
       try {
         let total = 0;
         let seconds = 0;
@@ -65,7 +67,8 @@ export function generateEventsCommand(getContext: () => Promise<CliContext>): Co
           console.log(`${date}  ${r.rows.toLocaleString('en-US').padStart(12)} events  ${r.seconds.toFixed(2)}s  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s`);
           if (opts.complete) {
             try {
-              const m = await recordFlinkComplete(pool, { runDate: date, rowCount: r.rows, jobId: 'roas-generate-events', allowEmpty: r.rows === 0 });
+              // The marker as `roas flink-complete` writes it: checked against the day, as the orchestrator.
+              const m = await recordFlinkComplete(await ctx.pool('orchestrator'), { runDate: date, rowCount: r.rows, jobId: 'roas-generate-events', allowEmpty: r.rows === 0 });
               console.log(`            marker: ${m.outcome} (${m.rowCount.toLocaleString('en-US')} events)${m.note ? `; warning: ${m.note}` : ''}`);
             } catch (err) {
               if (!(err instanceof FlinkMarkerRefused)) throw err;

@@ -55,7 +55,7 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
       // As `roas run` does: a step of a day that has not ended would work on part of a day.
       const runDate = requireEndedDay(parseRunDate(opts.date, '--date'));
       const ctx = await context();
-      const [{ runAsActivity }, { createActivities }, { createDbtRunner }, { resolveDatabaseUrl }, { venvTools }] = await Promise.all([
+      const [{ runAsActivity }, { createActivities }, { createDbtRunner }, { resolveComponentUrl }, { venvTools }] = await Promise.all([
         import('../activity-context'),
         import('../../activities'),
         import('../../activities/dbt/runner'),
@@ -64,13 +64,17 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
       ]);
       try {
         const pool = await ctx.pool();
+        // As the worker runs it: dbt and publishing as the transform role, the report as the reporting role.
         const activities = createActivities({
           runner: createDbtRunner({
             dbtBin: venvTools(ctx.config.venvDir).dbt,
             projectDir: ctx.config.dbt.projectDir,
-            databaseUrl: await resolveDatabaseUrl(ctx.config, ctx.log),
+            databaseUrl: await resolveComponentUrl(ctx.config, ctx.log, 'transform'),
+            role: ctx.config.postgres.roles.analyticsOwner,
             threads: ctx.config.dbt.threads,
           }),
+          publishPool: await ctx.pool('transform'),
+          reportPool: await ctx.pool('reporting'),
           artifactsDir: path.join(ctx.config.dbt.artifactsDir, 'test-step'),
           reportsDir: ctx.config.reportsDir,
           pool,
@@ -105,7 +109,8 @@ export function testStepCommand(context: () => Promise<CliContext>): Command {
             process.exitCode = 1;
             return;
           }
-          for (const n of r.nodes) console.log(`${n.status.padEnd(8)} ${n.name}${n.failures ? ` (${n.failures} rows)` : ''}`);
+          const { readRunResults } = await import('../../activities/dbt/run-results');
+          for (const n of readRunResults(r.targetPath)?.nodes ?? []) console.log(`${n.status.padEnd(8)} ${n.name}${n.failures ? ` (${n.failures} rows)` : ''}`);
           console.log(`dbt ${r.dbtSeconds.toFixed(1)}s; artifacts ${r.targetPath}`);
         } else if (step === 'validate') {
           const checks: ValidationCheck[] = await runAsActivity('validateSourceData', () => activities.validateSourceData(runDate, DEFAULT_THRESHOLDS), logger);

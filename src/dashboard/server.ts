@@ -155,14 +155,15 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
   };
 }
 
-/** What the dashboard takes from the configuration; `databaseUrl` only for its password, which it never shows. */
+/** What the dashboard takes from the configuration; the database URLs only for their passwords, which it never shows. */
 export function dashboardSettings(config: Config, databaseUrl?: string): Omit<DashboardOptions, 'pool' | 'temporal' | 'taskQueue'> {
-  let password = '';
-  try {
-    password = databaseUrl ? decodeURIComponent(new URL(databaseUrl).password) : '';
-  } catch {
-    // not a URL: nothing to hide
-  }
+  const passwords = [databaseUrl, ...Object.values(config.postgres.components ?? {})].map((url) => {
+    try {
+      return url ? decodeURIComponent(new URL(url).password) : '';
+    } catch {
+      return ''; // not a URL: nothing to hide
+    }
+  });
   return {
     namespace: config.temporal.namespace,
     uiUrl: config.temporal.uiUrl,
@@ -171,6 +172,6 @@ export function dashboardSettings(config: Config, databaseUrl?: string): Omit<Da
     dbtProjectDir: config.dbt.projectDir,
     projectRoot: config.projectRoot,
     token: config.dashboard.token,
-    secrets: [password, config.slack.token ?? '', config.temporal.apiKey ?? ''].filter((s) => s.length >= 4),
+    secrets: [...passwords, config.slack.token ?? '', config.temporal.apiKey ?? ''].filter((s) => s.length >= 4),
   };
 }

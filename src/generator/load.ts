@@ -30,9 +30,12 @@ export async function loadDay(pool: pg.Pool, opts: DayOptions & { append?: boole
         rows = yield* generator;
       })(),
     );
-    const sink = client.query(copyFrom(`COPY ${partition} (${AD_EVENT_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+    // Appending goes through the parent, on which the ingest role (which may only insert) holds its grant.
+    const target = opts.append ? 'realtime.ad_events' : partition;
+    const sink = client.query(copyFrom(`COPY ${target} (${AD_EVENT_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
     await pipeline(source, sink);
-    await client.query(`ANALYZE ${partition}`);
+    // Only the owner may (for the ingest role PostgreSQL would skip it with a warning).
+    if (!opts.append) await client.query(`ANALYZE ${partition}`);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

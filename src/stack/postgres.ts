@@ -9,6 +9,8 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { migrate } from '../db/migrate';
 import { databaseName, redactUrl, withDatabase } from '../db/url';
+import { urlForRole, type Component } from '../db/roles';
+import { setRolePasswords } from '../db/role-passwords';
 import { BootstrapError } from '../core/errors';
 import type { Logger } from '../logger';
 import { findFreePort, isPortFree } from './ports';
@@ -31,13 +33,15 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
   if (config.postgres.url) {
     const url = config.postgres.url;
     await ensureDatabase(url, log);
-    await migrate(url);
+    await migrate(url, undefined, { rolePrefix: config.postgres.rolePrefix });
+    // The component roles' passwords are the ones in their URLs.
+    if (config.postgres.components) await setRolePasswords(url, config.postgres.components, config.postgres.roles);
     return { url, startedByUs: false, stop: async () => {} };
   }
   const cluster = new LocalCluster(config, log);
   const handle = await cluster.start();
   await ensureDatabase(handle.url, log);
-  await migrate(handle.url);
+  await migrate(handle.url, undefined, { rolePrefix: config.postgres.rolePrefix });
   return handle;
 }
 
@@ -47,6 +51,9 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
  */
 export async function resolveDatabaseUrl(config: Config, log: Logger): Promise<string> {
   if (config.postgres.url) return config.postgres.url;
+  if (config.postgres.components) {
+    throw new BootstrapError('DATABASE_URL is unset: this needs the owner\'s connection (the components\' URLs are set, the owner\'s is not).');
+  }
   const url = await new LocalCluster(config, log).runningUrl();
   if (!url) {
     throw new BootstrapError(
@@ -54,6 +61,16 @@ export async function resolveDatabaseUrl(config: Config, log: Logger): Promise<s
     );
   }
   return url;
+}
+
+/**
+ * A component's connection for commands that do not own the stack: its configured URL, or the
+ * owner's (DATABASE_URL, the local cluster) with the component's role as user.
+ */
+export async function resolveComponentUrl(config: Config, log: Logger, component: Component): Promise<string> {
+  const configured = config.postgres.components?.[component];
+  if (configured) return configured;
+  return urlForRole(await resolveDatabaseUrl(config, log), config.postgres.roles[component]);
 }
 
 function runsAsRoot(): boolean {

@@ -7,18 +7,24 @@ import { inject } from 'vitest';
 import { createDbtRunner, saveSharedParse, type DbtCommand } from '../../activities/dbt/runner';
 import { readRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
 import { PROJECT_ROOT } from '../../src/config';
+import { roleNames, urlForRole } from '../../src/db/roles';
+
+/** The roles the test databases are migrated with (the default prefix). */
+export const TEST_ROLES = roleNames('roas');
 
 /**
  * Runs real dbt against a test database, each invocation in its own target path, all starting
  * from one saved parse (as the worker's runs do), made by the first invocation.
  */
-export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean } = {}) {
+export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean; asOwner?: boolean } = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-'));
   const sharedParseFile = path.join(root, 'parse', 'partial_parse.msgpack');
   const runner = createDbtRunner({
     dbtBin: inject('dbtBin'),
     projectDir: path.join(PROJECT_ROOT, 'dbt'),
-    databaseUrl,
+    // As the worker runs dbt: the transform login, building as the owner role of analytics (so
+    // what these tests build, the worker's runs may replace). asOwner: as the URL's user instead.
+    ...(options.asOwner ? { databaseUrl } : { databaseUrl: urlForRole(databaseUrl, TEST_ROLES.transform), role: TEST_ROLES.analyticsOwner }),
     threads: 4,
     keepWarm: true,
     ...(options.sharedParse === false ? {} : { sharedParseFile }),
