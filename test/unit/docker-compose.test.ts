@@ -44,7 +44,18 @@ const REQUIRED_ENV = {
   TEMPORAL_DB_PASSWORD: 'a41c9e07d3b25f68c1e4a9b70d2f53e8c6a1b4d7e0f39a2c5b8d1e4f7a0c3b6e',
   GRAFANA_ADMIN_PASSWORD: '0c7e3a9f1b5d2e8c4a6f0b3d9e7c1a5f',
   ROAS_DASHBOARD_TOKEN: '5b1e9c3a7d0f2e4b6a8c1d3e5f7a9b0c2d4e6f8a1b3c5d7e',
+  ROAS_INGEST_DB_PASSWORD: '7d2a0c4e6b8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c',
+  ROAS_TRANSFORM_DB_PASSWORD: 'e6b8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c7d2a0c4',
+  ROAS_ORCHESTRATOR_DB_PASSWORD: '1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c7d2a0c4e6b8f',
+  ROAS_REPORTING_DB_PASSWORD: 'c9e0b2d4f6a8c1e3b5d7f9a0c7d2a0c4e6b8f1a3c5e7b9d0f2a4c6e8b1d3f5a7',
 };
+/** Each component's connection variable, its role, and the .env variable of its password. */
+const COMPONENTS = [
+  ['ROAS_INGEST_DATABASE_URL', 'roas_ingest', 'ROAS_INGEST_DB_PASSWORD'],
+  ['ROAS_TRANSFORM_DATABASE_URL', 'roas_transform', 'ROAS_TRANSFORM_DB_PASSWORD'],
+  ['ROAS_ORCHESTRATOR_DATABASE_URL', 'roas_orchestrator', 'ROAS_ORCHESTRATOR_DB_PASSWORD'],
+  ['ROAS_REPORTING_DATABASE_URL', 'roas_reporting', 'ROAS_REPORTING_DB_PASSWORD'],
+] as const;
 const USER_ENV = { ...REQUIRED_ENV, SLACK_BOT_TOKEN: 'xoxb-123-abc' };
 
 /** Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}. */
@@ -181,7 +192,7 @@ describe('docker-compose.yml', () => {
         const env = environment(name, vars);
         // Without these, the worker looks for a PostgreSQL and a Temporal server on its own loopback
         // interface, and writes reports and dbt artifacts under /app, which its user may not write.
-        for (const variable of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ROAS_REPORTS_DIR', 'DBT_ARTIFACTS_DIR']) {
+        for (const variable of ['TEMPORAL_ADDRESS', 'ROAS_REPORTS_DIR', 'DBT_ARTIFACTS_DIR', ...COMPONENTS.map(([v]) => v)]) {
           expect(env[variable], `${name}: ${variable} with .env ${JSON.stringify(vars)}`).toBeTruthy();
         }
         expect(() => loadConfig(env), `${name} with .env ${JSON.stringify(vars)}`).not.toThrow();
@@ -193,9 +204,12 @@ describe('docker-compose.yml', () => {
   it('every server the worker and the jobs from its image use answers at the host and port they are given', () => {
     for (const name of projectServices) {
       const env = environment(name, USER_ENV);
-      const db = new URL(env.DATABASE_URL!);
-      // The worker works on both; a one-shot job such as `roas schedules apply` needs only Temporal.
-      expectReachable(name, db.hostname, Number(db.port || 5432), 'DATABASE_URL', { waits: name === 'worker' });
+      // The worker and the migrate job work on the database; a one-shot job such as `roas schedules apply` needs only Temporal.
+      for (const variable of [...COMPONENTS.map(([v]) => v), ...(env.DATABASE_URL ? ['DATABASE_URL'] : [])]) {
+        const db = new URL(env[variable]!);
+        expectReachable(name, db.hostname, Number(db.port || 5432), variable, { waits: name === 'worker' || variable === 'DATABASE_URL' });
+      }
+      if (name === 'migrate') continue;
       const [host, port] = env.TEMPORAL_ADDRESS!.split(':');
       expectReachable(name, host!, Number(port), 'TEMPORAL_ADDRESS');
     }
@@ -220,8 +234,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('a password set in .env reaches both the server and the clients of it', () => {
-    const db = new URL(environment('worker', USER_ENV).DATABASE_URL!);
+    const db = new URL(environment('migrate', USER_ENV).DATABASE_URL!);
     const dbHost = db.hostname;
+    // Each component's role, with its own password, on the same database.
+    for (const [variable, role, password] of COMPONENTS) {
+      const url = new URL(environment('worker', USER_ENV)[variable]!);
+      expect([url.username, decodeURIComponent(url.password), url.hostname, url.pathname], variable).toEqual([role, USER_ENV[password], dbHost, db.pathname]);
+      expect(environment('migrate', USER_ENV)[variable], `the migrate job sets ${role}'s password from ${variable}`).toBe(url.toString());
+    }
     expect(decodeURIComponent(db.password)).toBe(USER_ENV.POSTGRES_PASSWORD);
     expect(environment(dbHost, USER_ENV).POSTGRES_PASSWORD).toBe(USER_ENV.POSTGRES_PASSWORD);
     expect(db.username).toBe(environment(dbHost, USER_ENV).POSTGRES_USER);
@@ -233,8 +253,8 @@ describe('docker-compose.yml', () => {
     expect(environment(temporal.POSTGRES_SEEDS!, USER_ENV).POSTGRES_USER).toBe(temporal.POSTGRES_USER);
   });
 
-  it('the Flink job writes into the database the worker reads, and its TaskManagers see its input', () => {
-    const worker = new URL(environment('worker', USER_ENV).DATABASE_URL!);
+  it('the Flink job writes into the database the worker reads, as the ingest role, and its TaskManagers see its input', () => {
+    const worker = new URL(environment('worker', USER_ENV).ROAS_INGEST_DATABASE_URL!);
     const submitters = Object.keys(services).filter((n) => sets(n, 'FLINK_JDBC_URL'));
     expect(submitters.length).toBeGreaterThan(0);
     for (const name of submitters) {
@@ -242,10 +262,12 @@ describe('docker-compose.yml', () => {
       const jdbc = new URL(env.FLINK_JDBC_URL!.replace(/^jdbc:/, ''));
       expect([jdbc.hostname, jdbc.port || '5432', jdbc.pathname]).toEqual([worker.hostname, worker.port || '5432', worker.pathname]);
       expect(env.FLINK_JDBC_USER).toBe(worker.username);
-      expect(env.FLINK_JDBC_PASSWORD).toBe(USER_ENV.POSTGRES_PASSWORD);
+      expect(env.FLINK_JDBC_USER).toBe('roas_ingest');
+      expect(env.FLINK_JDBC_PASSWORD).toBe(USER_ENV.ROAS_INGEST_DB_PASSWORD);
       // The password travels in the environment, never on a command line (`ps` shows those).
-      expect([services[name]!.command].flat().join(' ')).not.toContain(USER_ENV.POSTGRES_PASSWORD);
-      expect(services[name]!.depends_on).toMatchObject({ [worker.hostname]: { condition: 'service_healthy' } });
+      expect([services[name]!.command].flat().join(' ')).not.toContain(USER_ENV.ROAS_INGEST_DB_PASSWORD);
+      // Its role exists once the migrate job has run.
+      expect(services[name]!.depends_on).toMatchObject({ [worker.hostname]: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
       // The job runs on the TaskManagers: each must see the directory it watches, on the same volume.
       const taskManagers = Object.keys(services).filter((n) => [services[n]!.command].flat().includes('taskmanager'));
       expect(taskManagers.length).toBeGreaterThan(0);
@@ -256,7 +278,7 @@ describe('docker-compose.yml', () => {
 
   it('what must survive a restart is on named volumes', () => {
     // The databases: events, analytics and the run ledger; Temporal's workflow histories.
-    const dbHost = new URL(environment('worker', USER_ENV).DATABASE_URL!).hostname;
+    const dbHost = new URL(environment('worker', USER_ENV).ROAS_ORCHESTRATOR_DATABASE_URL!).hostname;
     const temporalHost = environment('worker', USER_ENV).TEMPORAL_ADDRESS!.split(':')[0]!;
     const temporalDb = environment(temporalHost, USER_ENV).POSTGRES_SEEDS!;
     const sources = [dbHost, temporalDb].map((name) =>
@@ -313,7 +335,9 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
 
   it('has no default password, token or key: each is required, or optional and empty when unset', () => {
     const secrets = references.filter((r) => SECRET.test(r.name));
-    expect(new Set(secrets.map((r) => r.name))).toEqual(new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ROAS_DASHBOARD_TOKEN', 'SLACK_BOT_TOKEN']));
+    expect(new Set(secrets.map((r) => r.name))).toEqual(
+      new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ROAS_DASHBOARD_TOKEN', 'SLACK_BOT_TOKEN', ...COMPONENTS.map(([, , p]) => p)]),
+    );
     for (const r of secrets) {
       if (OPTIONAL_SECRETS[r.name] !== undefined) {
         // ${VAR} and ${VAR:-} are the same value; the form with :- keeps compose from warning.
@@ -335,7 +359,7 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
       expect(() => interpolate(text, without), name).toThrow(new RegExp(`\\$\\{${name}\\} is required: set ${name} in \\.env`));
     }
     // The database passwords: one command that makes a password fit for a URL.
-    for (const r of references.filter((x) => /^(POSTGRES|TEMPORAL_DB)_PASSWORD$/.test(x.name))) expect(r.arg, r.raw).toContain('openssl rand -hex 32');
+    for (const r of references.filter((x) => /^(POSTGRES|TEMPORAL_DB)_PASSWORD$|_DB_PASSWORD$/.test(x.name))) expect(r.arg, r.raw).toContain('openssl rand -hex 32');
   });
 
   it('no service is given a literal secret: every password, token and URL password comes from a variable', () => {
@@ -352,11 +376,11 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
   it('the database password reaches the worker whole when made as the README says (hex), and would not as base64', () => {
     const hex = REQUIRED_ENV.POSTGRES_PASSWORD;
     expect(hex).toMatch(/^[0-9a-f]{64}$/);
-    expect(decodeURIComponent(new URL(environment('worker', REQUIRED_ENV).DATABASE_URL!).password)).toBe(hex);
+    expect(decodeURIComponent(new URL(environment('migrate', REQUIRED_ENV).DATABASE_URL!).password)).toBe(hex);
     // openssl rand -base64 32 may give '/', '+' and '='; a '/' ends the URL's authority, so the
     // worker would read another host and password. Hence hex, which the messages ask for.
     const base64 = 'q3/Zr+Vd9TtP0mWcXo1bK7yHfGz2uLs4nA8eJx6iRk0=';
-    const url = environment('worker', { ...REQUIRED_ENV, POSTGRES_PASSWORD: base64 }).DATABASE_URL!;
+    const url = environment('migrate', { ...REQUIRED_ENV, POSTGRES_PASSWORD: base64 }).DATABASE_URL!;
     let survives: boolean;
     try {
       survives = decodeURIComponent(new URL(url).password) === base64;
@@ -364,6 +388,16 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
       survives = false;
     }
     expect(survives, 'a base64 password now survives the URL: the README and the messages may allow it').toBe(false);
+  });
+
+  it('only the one-shot migrate job has the owner\'s password; the worker, the schedules job and Flink connect as their roles and wait for it', () => {
+    const owners = Object.keys(services).filter((n) => Object.values(environment(n, USER_ENV)).some((v) => v.includes(USER_ENV.POSTGRES_PASSWORD)));
+    const dbServer = new URL(environment('migrate', USER_ENV).DATABASE_URL!).hostname;
+    expect(owners.sort()).toEqual(['migrate', dbServer].sort());
+    expect([services.migrate!.command].flat()).toEqual(['node', 'dist/worker.mjs', '--migrate']);
+    expect(services.migrate!.image).toBe(workerImage);
+    expect(services.worker!.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+    for (const name of projectServices.filter((n) => n !== 'migrate')) expect(environment(name, USER_ENV).DATABASE_URL, name).toBeUndefined();
   });
 
   it('publishes every port on the loopback interface unless ROAS_PUBLISH_ADDRESS opens it', () => {
