@@ -4,7 +4,9 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import { ALERT_NODE_LINES, moreFailingNodesLine, nodeLine } from '../src/core/describe';
 import { dbtStepHeartbeat } from '../src/core/heartbeat';
+import { readRunResults } from './dbt/run-results';
 import type { Logger } from '../src/logger';
 import type { PipelineMetrics } from '../src/metrics';
 import type { Alert } from '../src/core/types';
@@ -33,7 +35,7 @@ export function formatAlertText(alert: Alert): string {
 export function createAlertActivities(deps: AlertDeps) {
   return {
     async sendAlert(input: Alert): Promise<AlertOutcome> {
-      const alert = await withDbtProgress(input, deps.temporal);
+      const alert = withFailingNodesFromArtifacts(await withDbtProgress(input, deps.temporal));
       const text = formatAlertText(alert);
       const claimed = await deps.pool.query<{ id: string }>(
         `INSERT INTO orchestrator.alerts (incident_key, pipeline, run_date, kind, text)
@@ -94,6 +96,26 @@ async function withDbtProgress(alert: Alert, temporal: Client | undefined): Prom
   ].join('');
   const rest = alert.lines.slice(1).filter((l) => !(beat.failures.length && l.startsWith('No failures so far')));
   return { ...alert, lines: [...alert.lines.slice(0, 1), line, ...rest] };
+}
+
+/**
+ * A run's history names only the first few failing nodes of a dbt step; the alert lists more,
+ * read from the step's run_results.json, when this worker can read it (the one that ran the
+ * step, or any with the same artifacts volume). Otherwise it says how many more there are.
+ */
+export function withFailingNodesFromArtifacts(alert: Alert): Alert {
+  const of = alert.failingNodesOf;
+  if (!of) return alert;
+  const more = alert.lines.findIndex((l) => /^… and \d+ more failing nodes\.$/.test(l));
+  const run = readRunResults(of.targetPath);
+  if (more < 0 || !run) return alert;
+  const listed = new Set(of.listed);
+  const failing = run.nodes.filter((n) => ['error', 'fail', 'runtime error'].includes(n.status));
+  const extra = failing.filter((n) => !listed.has(n.name)).slice(0, Math.max(0, ALERT_NODE_LINES - listed.size));
+  const left = failing.length - listed.size - extra.length;
+  const lines = extra.map((n) => nodeLine({ ...n, executionSeconds: n.executionSeconds }));
+  if (left > 0) lines.push(moreFailingNodesLine(left));
+  return { ...alert, lines: [...alert.lines.slice(0, more), ...lines, ...alert.lines.slice(more + 1)] };
 }
 
 function slackErrorReason(err: unknown): string {

@@ -8,12 +8,16 @@ export interface TemporalDeps {
 
 export function createTemporalActivities(deps: TemporalDeps) {
   return {
-    /** Waits for a running workflow to finish; throws if it did not succeed. */
-    async awaitWorkflow(workflowId: string): Promise<unknown> {
+    /**
+     * Waits for a running workflow to finish; throws if it did not succeed. Returns how it ended,
+     * not its whole result: that is in its own history, and the waiting run's history keeps this.
+     */
+    async awaitWorkflow(workflowId: string): Promise<{ status: string }> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 10_000);
       try {
-        return await deps.temporal.workflow.getHandle(workflowId).result();
+        const result = (await deps.temporal.workflow.getHandle(workflowId).result()) as { status?: unknown } | null;
+        return { status: typeof result?.status === 'string' ? result.status : 'succeeded' };
       } finally {
         clearInterval(beat);
       }

@@ -2,7 +2,7 @@
 // time. Each date runs under its business ID, so a date already running (a schedule, a
 // manual trigger, another backfill) is waited for, never run twice; a date that already
 // succeeded is skipped by the pipeline itself unless forced.
-import { ActivityFailure, ChildWorkflowFailure, defineQuery, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ChildWorkflowFailure, continueAsNew, defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { daysBetween } from '../src/core/dates';
 import type { PipelineKey } from '../src/core/pipelines';
 import { runOrJoin } from './run-or-join';
@@ -16,7 +16,15 @@ export interface BackfillInput {
   force?: boolean;
   /** Settings passed on to each run (retries, SLA, links). */
   settings?: Omit<DbtDailyRunInput, 'runDate'> & Omit<DailyEtlInput, 'runDate'>;
+  /** Dates one run of the backfill starts before it continues as a new run (default 100). */
+  maxDatesPerRun?: number;
+  /** What the earlier runs of this backfill (before it continued as new) reported. */
+  done?: BackfillDateResult[];
 }
+
+/** The patch after which a long backfill continues as new instead of growing one history. */
+export const BACKFILL_CONTINUE_AS_NEW_PATCH = 'backfill-continue-as-new';
+export const DEFAULT_MAX_DATES_PER_RUN = 100;
 
 export interface BackfillDateResult {
   runDate: string;
@@ -33,11 +41,22 @@ export interface BackfillProgress {
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
 
+/**
+ * Each run of a backfill keeps in its history only what it reports (one line per date) and the
+ * children's short results; past `maxDatesPerRun` dates, or when Temporal suggests it, it waits
+ * for the dates it started and continues as a new run of the same workflow ID with the rest,
+ * carrying the lines so far. `roas backfill --wait` and the Web UI follow it across runs.
+ */
 export async function backfill(input: BackfillInput): Promise<BackfillDateResult[]> {
   const dates = daysBetween(input.from, input.to);
-  const results: BackfillDateResult[] = [];
+  const results: BackfillDateResult[] = [...(input.done ?? [])];
+  const total = results.length + dates.length;
   const running = new Set<string>();
-  setHandler(backfillProgressQuery, () => ({ total: dates.length, done: results.length, running: [...running], results }));
+  setHandler(backfillProgressQuery, () => ({ total, done: results.length, running: [...running], results }));
+  // Runs started before this rule go on as they began: one history for every date.
+  const bounded = patched(BACKFILL_CONTINUE_AS_NEW_PATCH);
+  const limit = bounded ? Math.max(1, input.maxDatesPerRun ?? DEFAULT_MAX_DATES_PER_RUN) : Number.POSITIVE_INFINITY;
+  const mayStartMore = () => next < dates.length && next < limit && !(bounded && next > 0 && workflowInfo().continueAsNewSuggested);
 
   const runOne = async (runDate: string): Promise<BackfillDateResult> => {
     const args = { ...input.settings, runDate, force: input.force ?? false, trigger: 'backfill' as const };
@@ -57,7 +76,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillDateResult
 
   let next = 0;
   const lane = async () => {
-    while (next < dates.length) {
+    while (mayStartMore()) {
       const runDate = dates[next++]!;
       running.add(runDate);
       const r = await runOne(runDate);
@@ -66,5 +85,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillDateResult
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 2, dates.length)) }, lane));
+  if (next < dates.length) {
+    return continueAsNew<typeof backfill>({ ...input, from: dates[next]!, done: results });
+  }
   return results.sort((a, b) => a.runDate.localeCompare(b.runDate));
 }

@@ -18,7 +18,7 @@ import { ALERT_OPTIONS, BOOKKEEPING_OPTIONS, dbtStepOptions, PUBLISH_PATCH, publ
 import { runLink, trackProgress } from './progress';
 import { retrySettingsFor } from './retry-settings';
 import { dbtRunFinishedSignal } from '../src/core/signals';
-import { DBT_STEP_PROGRESS, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from '../src/core/types';
+import { DBT_STEP_PROGRESS, type Alert, type DailyEtlInput, type DailyEtlResult, type DbtStep, type DbtStepResult, type EtlStep, type LedgerStart, type PublishResult, type ReportSummary, type ValidationCheck } from '../src/core/types';
 import { DEFAULT_THRESHOLDS } from '../src/core/validation-defaults';
 
 const PIPELINE = PIPELINES.etl.name;
@@ -188,6 +188,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
       runDate: input.runDate,
       title: `Daily ETL failed for ${input.runDate} at ${failedAt}: ${alert.headline}`,
       lines: alert.lines,
+      ...(alert.failingNodesOf && { failingNodesOf: alert.failingNodesOf }),
       link,
     });
     await updateRun({
@@ -204,7 +205,7 @@ export async function dailyEtl(input: DailyEtlInput): Promise<DailyEtlResult> {
   }
 }
 
-function etlAlertLines(err: unknown, runDate: string, checks: ValidationCheck[]): { type: string; headline: string; lines: string[] } {
+function etlAlertLines(err: unknown, runDate: string, checks: ValidationCheck[]): { type: string; headline: string; lines: string[]; failingNodesOf?: Alert['failingNodesOf'] } {
   if (err instanceof ApplicationFailure) {
     const type = err.type ?? 'Error';
     if (type === SOURCE_VALIDATION_FAILED) {
@@ -228,5 +229,5 @@ function etlAlertLines(err: unknown, runDate: string, checks: ValidationCheck[])
     return { type, headline: err.message, lines: [err.message, hint] };
   }
   const explained = explainFailure(err, runDate);
-  return { type: explained.type, headline: explained.headline, lines: explained.lines };
+  return { type: explained.type, headline: explained.headline, lines: explained.lines, failingNodesOf: explained.failingNodesOf };
 }

@@ -27,6 +27,7 @@ import { retrySettingsFor } from './retry-settings';
 import { dbtRunFinishedSignal, workflowIds } from '../src/core/signals';
 import {
   DBT_STEP_PROGRESS,
+  type Alert,
   type DbtDailyRunInput,
   type DbtDailyRunProgress,
   type DbtDailyRunResult,
@@ -195,6 +196,7 @@ export async function dbtDailyRun(input: DbtDailyRunInput): Promise<DbtDailyRunR
         title: `dbt daily run failed for ${input.runDate}: ${explained.headline}`,
         lines: explained.lines,
         link,
+        ...(explained.failingNodesOf && { failingNodesOf: explained.failingNodesOf }),
       });
     }
     await updateRun({
@@ -235,7 +237,7 @@ function summaryOf(steps: DbtStepResult[]): Record<string, unknown> {
         attempt: s.attempt,
         dbtSeconds: s.dbtSeconds,
         wallSeconds: s.wallSeconds,
-        nodes: s.nodes.length,
+        nodes: s.nodeCounts?.total ?? s.nodes?.length ?? 0,
         warnings: s.warnings.map((w) => w.name),
         targetPath: s.targetPath,
       },
@@ -249,6 +251,8 @@ interface ExplainedFailure {
   lines: string[];
   attempts: number;
   alertedAlready: boolean;
+  /** Set when the failure names only some of its failing nodes: the alert reads the rest from the artifacts. */
+  failingNodesOf?: Alert['failingNodesOf'];
 }
 
 /** Turns an activity or child failure into the lines of one self-explanatory alert. */
@@ -269,7 +273,15 @@ export function explainFailure(err: unknown, runDate: string): ExplainedFailure 
     } else {
       lines.push(cause.message);
     }
-    return { type, headline: cause.message, lines, attempts: details?.attempt ?? 1, alertedAlready: false };
+    const truncated = details && (details.failingNodeCount ?? 0) > details.failingNodes.length;
+    return {
+      type,
+      headline: cause.message,
+      lines,
+      attempts: details?.attempt ?? 1,
+      alertedAlready: false,
+      ...(truncated && { failingNodesOf: { targetPath: details.targetPath, listed: details.failingNodes.map((n) => n.name) } }),
+    };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { type: 'Error', headline: message, lines: [message, `Re-run: roas run dbt --date ${runDate} --force`], attempts: 0, alertedAlready: false };

@@ -30,18 +30,34 @@ export interface ScheduledRunInput {
   pipeline?: Omit<DbtDailyRunInput, 'runDate' | 'scheduledTime' | 'trigger'>;
 }
 
-export async function scheduledDbtDailyRun(input: ScheduledRunInput = {}) {
+/**
+ * What a launcher returns: which run it started or joined and how that ended. The run's own
+ * result is in the run's history; a copy here would only make this history bigger.
+ */
+export interface LaunchedRun {
+  runDate: string;
+  workflowId: string;
+  joined: boolean;
+  status: string;
+}
+
+function launched(runDate: string, run: { joined: boolean; workflowId: string; result: unknown }): LaunchedRun {
+  const status = (run.result as { status?: unknown } | null)?.status;
+  return { runDate, workflowId: run.workflowId, joined: run.joined, status: typeof status === 'string' ? status : 'succeeded' };
+}
+
+export async function scheduledDbtDailyRun(input: ScheduledRunInput = {}): Promise<LaunchedRun> {
   const scheduled = scheduledTime();
-  const run = await runOrJoin('dbt', { ...input.pipeline, runDate: runDateFor(scheduled), scheduledTime: scheduled.toISOString(), trigger: 'schedule' });
-  return run.result;
+  const runDate = runDateFor(scheduled);
+  return launched(runDate, await runOrJoin('dbt', { ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }));
 }
 
 export interface ScheduledEtlInput {
   pipeline?: Omit<DailyEtlInput, 'runDate' | 'scheduledTime' | 'trigger'>;
 }
 
-export async function scheduledDailyEtl(input: ScheduledEtlInput = {}) {
+export async function scheduledDailyEtl(input: ScheduledEtlInput = {}): Promise<LaunchedRun> {
   const scheduled = scheduledTime();
-  const run = await runOrJoin('etl', { ...input.pipeline, runDate: runDateFor(scheduled), scheduledTime: scheduled.toISOString(), trigger: 'schedule' });
-  return run.result;
+  const runDate = runDateFor(scheduled);
+  return launched(runDate, await runOrJoin('etl', { ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }));
 }

@@ -8,7 +8,7 @@ import {
   DBT_TEST_FAILURE,
 } from '../../src/core/failure-types';
 import type { PipelineMetrics } from '../../src/metrics';
-import type { DbtFailureDetails, DbtNodeSummary, DbtProgress, DbtStepInput, DbtStepResult } from '../../src/core/types';
+import { MAX_NODES_IN_HISTORY, type DbtFailureDetails, type DbtNodeCounts, type DbtNodeSummary, type DbtProgress, type DbtStepInput, type DbtStepResult } from '../../src/core/types';
 import { classifyDbtFailure, failureSummary } from './classify';
 import { readRunResults, type DbtNodeResult } from './run-results';
 import type { DbtLogEvent, DbtRunner } from './runner';
@@ -167,6 +167,7 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       // Nodes that passed on an earlier attempt stay in the result as they were.
       const carried = passedBefore.filter((n) => !ranNodes.some((r) => r.name === n.name));
       const nodes = [...carried, ...ranNodes];
+      const warnings = nodes.filter((n) => n.status === 'warn');
       const reproduce = `cd dbt && ${commandLine.map(shellQuote).join(' ')} --profiles-dir .`;
       const stepResult: DbtStepResult = {
         step: input.step,
@@ -175,8 +176,10 @@ export function createDbtActivities(deps: DbtActivityDeps) {
         targetPath,
         dbtSeconds: run?.elapsedSeconds ?? 0,
         wallSeconds: result.durationMs / 1000,
-        nodes,
-        warnings: nodes.filter((n) => n.status === 'warn'),
+        // Counts and a few names only: the history of every run carries this result (and its
+        // parent's and the launcher's), and run_results.json has every node.
+        nodeCounts: countNodes(nodes, carried.length),
+        warnings: warnings.slice(0, MAX_NODES_IN_HISTORY),
       };
 
       if (result.cancelled || ctx.cancellationSignal.aborted) {
@@ -201,10 +204,11 @@ export function createDbtActivities(deps: DbtActivityDeps) {
       const details: DbtFailureDetails = {
         step: input.step,
         attempt,
-        failingNodes: failing,
+        failingNodes: failing.slice(0, MAX_NODES_IN_HISTORY),
+        failingNodeCount: failing.length,
         reproduce,
         targetPath,
-        summary: failing.length ? failing.map((n) => `${n.name}: ${n.message ?? n.status}`).join('\n') : failureSummary(result),
+        summary: failing.length ? failingSummary(failing) : failureSummary(result),
       };
       // A dbt that could not reach the database fails its nodes with connection errors, or dies
       // before writing run_results at all: both are worth a retry.
@@ -224,6 +228,24 @@ export function createDbtActivities(deps: DbtActivityDeps) {
 export function runFolder(scheduledMs: number, runId: string): string {
   const stamp = new Date(Number.isFinite(scheduledMs) ? scheduledMs : 0).toISOString().replace(/[-:.]/g, '');
   return `run-${stamp}-${runId.replace(/[^\w-]/g, '_').slice(0, 36)}`;
+}
+
+function countNodes(nodes: DbtNodeSummary[], carried: number): DbtNodeCounts {
+  const counts: DbtNodeCounts = { total: nodes.length, passed: 0, warned: 0, failed: 0, skipped: 0, carried };
+  for (const n of nodes) {
+    if (PASSED.has(n.status) || (n.resourceType !== 'test' && !FAILED.has(n.status) && n.status !== 'skipped')) counts.passed++;
+    if (n.status === 'warn') counts.warned++;
+    if (FAILED.has(n.status)) counts.failed++;
+    if (n.status === 'skipped') counts.skipped++;
+  }
+  return counts;
+}
+
+/** The failing nodes with their messages, bounded: the rest are in run_results.json. */
+function failingSummary(failing: DbtNodeSummary[]): string {
+  const lines = failing.slice(0, MAX_NODES_IN_HISTORY).map((n) => `${n.name}: ${firstLine(n.message ?? n.status).slice(0, 300)}`);
+  if (failing.length > MAX_NODES_IN_HISTORY) lines.push(`… and ${failing.length - MAX_NODES_IN_HISTORY} more (run_results.json)`);
+  return lines.join('\n');
 }
 
 function failure(type: string, message: string, details: DbtFailureDetails): ApplicationFailure {

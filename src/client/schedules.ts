@@ -91,7 +91,3 @@ export async function applySchedules(client: Client, config: Config, opts: Apply
   }
   return out;
 }
-
-export function findSchedule(name: string): ScheduleDefinition | undefined {
-  return SCHEDULES.find((s) => s.name === name || s.scheduleId === name);
-}

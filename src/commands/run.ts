@@ -72,7 +72,7 @@ function printResult(r: DbtDailyRunResult): void {
   }
   console.log(`${r.status}: ${r.runDate}, SLA ${r.slaMet ? 'met' : 'MISSED'}`);
   for (const s of r.steps) {
-    console.log(`  dbt ${s.step}: ${s.nodes.length} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${s.targetPath}`);
+    console.log(`  dbt ${s.step}: ${s.nodeCounts?.total ?? s.nodes?.length ?? 0} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${s.targetPath}`);
   }
   for (const w of r.warnings) console.log(`  warning: ${w.name} (${w.failures ?? '?'} rows): ${w.message ?? ''}`);
 }

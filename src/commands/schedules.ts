@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type * as TemporalClient from '@temporalio/client';
 import type * as ClientSchedules from '../client/schedules';
 import { UsageError } from '../core/errors';
+import { PIPELINE_KEYS, PIPELINES, type PipelineKey } from '../core/pipelines';
 import type { CliContext } from './context';
 import { requireSubcommand } from './subcommands';
 
@@ -13,10 +14,11 @@ interface Modules {
   schedules: typeof ClientSchedules;
 }
 
-function scheduleArg({ findSchedule, SCHEDULES }: typeof ClientSchedules, name: string) {
-  const def = findSchedule(name);
-  if (!def) throw new UsageError(`unknown schedule "${name}": choose one of ${SCHEDULES.map((s) => s.name).join(', ')}`);
-  return def;
+/** A schedule named on the command line (one per pipeline), checked before anything connects. */
+function scheduleArg(name: string): { name: PipelineKey; scheduleId: string } {
+  const key = PIPELINE_KEYS.find((k) => k === name || PIPELINES[k].schedule.id === name);
+  if (!key) throw new UsageError(`unknown schedule "${name}": choose one of ${PIPELINE_KEYS.join(', ')}`);
+  return { name: key, scheduleId: PIPELINES[key].schedule.id };
 }
 
 /** What `schedules list` needs of a schedule's description. */
@@ -80,25 +82,25 @@ export function schedulesCommand(context: () => Promise<CliContext>): Command {
       .command(`${verb} <schedule>`)
       .description(verb === 'pause' ? 'Stop a schedule from starting runs (running ones go on).' : 'Let a paused schedule start runs again.')
       .option('--note <text>', 'why, for whoever looks next')
-      .action((name: string, opts: { note?: string }) =>
-        withClient(async ({ client, schedules }) => {
-          const def = scheduleArg(schedules, name);
+      .action((name: string, opts: { note?: string }) => {
+        const def = scheduleArg(name);
+        return withClient(async ({ client }) => {
           const handle = client.schedule.getHandle(def.scheduleId);
           if (verb === 'pause') await handle.pause(opts.note ?? 'paused with roas schedules pause');
           else await handle.unpause(opts.note ?? 'unpaused with roas schedules unpause');
           console.log(`${verb}d ${def.scheduleId}`);
-        }),
-      );
+        });
+      });
   }
   cmd
     .command('trigger <schedule>')
     .description("Fire a schedule now, as if it were its time: it processes yesterday (UTC).")
-    .action((name: string) =>
-      withClient(async ({ client, temporal, schedules }) => {
-        const def = scheduleArg(schedules, name);
+    .action((name: string) => {
+      const def = scheduleArg(name);
+      return withClient(async ({ client, temporal }) => {
         await client.schedule.getHandle(def.scheduleId).trigger(temporal.ScheduleOverlapPolicy.ALLOW_ALL);
         console.log(`triggered ${def.scheduleId}: follow it with roas runs`);
-      }),
-    );
+      });
+    });
   return requireSubcommand(cmd);
 }

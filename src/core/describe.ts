@@ -46,13 +46,23 @@ export function nodeLine(n: DbtNodeSummary): string {
   return `• ${n.name} [${n.status}]${rows}: ${message}`;
 }
 
+/** An alert lists at most this many failing nodes, one line each. */
+export const ALERT_NODE_LINES = 15;
+
+/** The line that stands for the failing nodes an alert does not list one by one. */
+export function moreFailingNodesLine(count: number): string {
+  return `… and ${count} more failing nodes.`;
+}
+
 /** What a failed dbt step says: its type, its failing nodes, how to reproduce it, where its artifacts are. */
 export function dbtFailureLines(type: string, details: DbtFailureDetails, retries: 'retried' | 'not-retryable' | 'run-once'): string[] {
   const note =
     retries === 'retried' ? `, after ${details.attempt} attempts` : retries === 'not-retryable' ? ', not retried (a retry cannot fix it)' : ' (run once, without retries)';
   const lines = [`Step: dbt ${details.step}. Failure type: ${type}${note}.`];
-  for (const n of details.failingNodes.slice(0, 15)) lines.push(nodeLine(n));
-  if (details.failingNodes.length > 15) lines.push(`… and ${details.failingNodes.length - 15} more failing nodes.`);
+  const listed = details.failingNodes.slice(0, ALERT_NODE_LINES);
+  for (const n of listed) lines.push(nodeLine(n));
+  const total = Math.max(details.failingNodeCount ?? 0, details.failingNodes.length);
+  if (total > listed.length) lines.push(moreFailingNodesLine(total - listed.length));
   if (!details.failingNodes.length) lines.push(details.summary);
   lines.push(`Reproduce locally: ${details.reproduce}`);
   lines.push(`Artifacts (run_results.json, dbt.log): ${details.targetPath}`);

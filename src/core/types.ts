@@ -20,6 +20,26 @@ export interface DbtNodeSummary {
   executionSeconds: number;
 }
 
+/**
+ * How many nodes a run's history names at most, in a step's warnings or a failure's failing
+ * nodes. Histories keep counts; every node's result is in the step's run_results.json.
+ */
+export const MAX_NODES_IN_HISTORY = 10;
+
+/** A step's nodes by outcome, the ones passed on an earlier attempt included. */
+export interface DbtNodeCounts {
+  total: number;
+  /** Models, seeds and tests that succeeded (warn-severity tests that found rows included). */
+  passed: number;
+  /** Tests that warned (also counted in passed). */
+  warned: number;
+  /** Errors and failing error-severity tests. */
+  failed: number;
+  skipped: number;
+  /** Passed on an earlier attempt and not run again on this one. */
+  carried: number;
+}
+
 export interface DbtStepInput {
   pipeline: PipelineName;
   runDate: string;
@@ -38,16 +58,25 @@ export interface DbtStepResult {
   dbtSeconds: number;
   /** Process start to exit, as the worker saw it. */
   wallSeconds: number;
-  /** Every node of the step, the ones a retry did not need to re-run included. */
-  nodes: DbtNodeSummary[];
+  /** The step's nodes by outcome; each node's result is in run_results.json under targetPath. */
+  nodeCounts: DbtNodeCounts;
+  /** The first MAX_NODES_IN_HISTORY tests that warned (nodeCounts.warned says how many in all). */
   warnings: DbtNodeSummary[];
+  /**
+   * Every node of the step: only in results of runs recorded before results became counts
+   * (their histories still replay, and clients still read them).
+   */
+  nodes?: DbtNodeSummary[];
 }
 
 /** Attached to a failed dbt step (ApplicationFailure details[0]) so alerts can explain it. */
 export interface DbtFailureDetails {
   step: DbtStep;
   attempt: number;
+  /** The first MAX_NODES_IN_HISTORY failing nodes. */
   failingNodes: DbtNodeSummary[];
+  /** How many nodes failed in all (absent from failures recorded before the list was bounded). */
+  failingNodeCount?: number;
   /** What to paste in a terminal to see the same failure. */
   reproduce: string;
   targetPath: string;
@@ -130,6 +159,11 @@ export interface Alert {
   link?: string;
   /** The workflow ID of a run still going: the alert adds how far its dbt step is. */
   progressOf?: string;
+  /**
+   * A failed dbt step named only some of its failing nodes in the run's history: the alert lists
+   * more of them from the step's run_results.json, when the worker that sends it can read it.
+   */
+  failingNodesOf?: { targetPath: string; listed: string[] };
 }
 
 export interface LedgerStart {

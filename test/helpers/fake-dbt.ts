@@ -82,11 +82,15 @@ export function withAuditedDays(pool: pg.Pool, scenario: Scenario): Scenario {
       if ((n.type ?? 'model') !== 'model' || n.status !== 'success') continue;
       const day = `${n.name}_p${runDate.replaceAll('-', '')}`;
       const meta = JSON.stringify({ model: n.name, schema: 'analytics', date_column: 'day', run_date: runDate, tags: [tag] });
-      await pool.query(`DROP TABLE IF EXISTS analytics_audit.${day};
+      // One transaction under a lock, as the real materialization does: two dates built at once
+      // must not both create the published table.
+      await pool.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('fake-dbt-audited-day'));
+        DROP TABLE IF EXISTS analytics_audit.${day};
         CREATE TABLE analytics_audit.${day} (day date NOT NULL CHECK (day = '${runDate}'));
         INSERT INTO analytics_audit.${day} VALUES ('${runDate}');
         COMMENT ON TABLE analytics_audit.${day} IS '${meta}';
-        CREATE TABLE IF NOT EXISTS analytics.${n.name} (day date NOT NULL) PARTITION BY LIST (day);`);
+        CREATE TABLE IF NOT EXISTS analytics.${n.name} (day date NOT NULL) PARTITION BY LIST (day);
+        COMMIT;`);
     }
     return outcome;
   };

@@ -5,16 +5,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
+
+// A CommonJS package: under plain Node its namespace is reached through the default export.
+const { History } = proto.temporal.api.history.v1;
 import { PROJECT_ROOT } from '../../src/config';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 
-export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
+export async function keepHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.ROAS_RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  const json = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, JSON_FORM);
+  const json = History.toObject(history as temporal.api.history.v1.History, JSON_FORM);
   writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), JSON.stringify(json, null, 1));
 }
 
@@ -23,5 +26,5 @@ const JSON_FORM = { longs: String, enums: String, bytes: String } as const;
 
 /** A recorded history, as the replay worker takes it. */
 export function loadHistory(file: string): temporal.api.history.v1.History {
-  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>);
+  return History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>);
 }

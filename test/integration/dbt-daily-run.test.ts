@@ -13,6 +13,7 @@ import { loadDay } from '../../src/generator/load';
 import { createPipelineMetrics } from '../../src/metrics';
 import { workflowIds } from '../../src/core/signals';
 import { keepHistory } from '../helpers/histories';
+import { readRunResults } from '../../activities/dbt/run-results';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -64,7 +65,8 @@ describe('dbtDailyRun on the real stack', () => {
     expect(result).toMatchObject({ runDate, status: 'succeeded', slaMet: true });
     // One dbt process: seeds, models and their tests in DAG order.
     expect(result.steps.map((s) => s.step)).toEqual(['build']);
-    const build = result.steps[0]!;
+    const build = { ...result.steps[0]!, nodes: readRunResults(result.steps[0]!.targetPath)!.nodes };
+    expect(result.steps[0]!.nodeCounts).toMatchObject({ total: build.nodes.length, failed: 0, skipped: 0, carried: 0 });
     expect(build.nodes.filter((n) => n.resourceType !== 'test').map((n) => n.name).sort()).toEqual([
       'campaigns',
       'fct_daily_metrics',

@@ -49,7 +49,7 @@ describe('progress of a running dbt build', () => {
       return { seen, result: await done, history: await handle.fetchHistory() };
     });
     expect(result.status).toBe('succeeded');
-    const total = result.steps[0]!.nodes.length;
+    const total = result.steps[0]!.nodeCounts.total;
     const during = seen.filter((p) => p.step === 'dbt-build' && p.nodesTotal > 0);
     // Seen part-way, and more than one value on the way: the count moves while dbt runs.
     expect(during.some((p) => p.nodesDone > 0 && p.nodesDone < total), JSON.stringify(seen.map((p) => [p.step, p.nodesDone, p.nodesTotal]))).toBe(true);
@@ -76,7 +76,7 @@ describe('progress of a running dbt build', () => {
     expect(result).toMatchObject({ status: 'succeeded', slaMet: false });
     const { rows } = await db.pool.query<{ text: string }>("SELECT text FROM orchestrator.alerts WHERE run_date = $1 AND kind = 'sla_miss'", [runDate]);
     expect(rows).toHaveLength(1);
-    const total = result.steps[0]!.nodes.length;
+    const total = result.steps[0]!.nodeCounts.total;
     expect(rows[0]!.text).toMatch(new RegExp(`dbt build: \\d+/${total} nodes done\\.`));
   });
 

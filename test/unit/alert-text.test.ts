@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import { createAlertActivities, formatAlertText } from '../../activities/alerts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createAlertActivities, formatAlertText, withFailingNodesFromArtifacts } from '../../activities/alerts';
 import { createLogger } from '../../src/logger';
 import { dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../src/core/describe';
 import type { Alert, DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from '../../src/core/types';
@@ -73,6 +76,30 @@ describe('dbtFailureLines', () => {
     const lines = dbtFailureLines('DbtTestFailure', details(many), 'not-retryable');
     expect(lines.filter((l) => l.startsWith('• '))).toHaveLength(15);
     expect(lines).toContain('… and 3 more failing nodes.');
+  });
+
+  it('a history names 10 of 30 failing nodes; the alert lists 15, read from run_results.json, and counts the rest', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-alert-'));
+    const results = Array.from({ length: 30 }, (_, i) => ({
+      unique_id: `test.marketing_roas.check_${String(i).padStart(2, '0')}.0123456789`,
+      status: 'fail',
+      failures: i + 1,
+      message: `Got ${i + 1} results, configured to fail if != 0`,
+      execution_time: 0.01,
+    }));
+    writeFileSync(path.join(dir, 'run_results.json'), JSON.stringify({ metadata: { dbt_version: '1.11.0', invocation_id: 'x' }, elapsed_time: 1, results }));
+    const inHistory = results.slice(0, 10).map((r, i) => node({ name: `check_${String(i).padStart(2, '0')}`, failures: r.failures }));
+    const lines = dbtFailureLines('DbtTestFailure', { ...details(inHistory), failingNodeCount: 30, targetPath: dir }, 'not-retryable');
+    expect(lines).toContain('… and 20 more failing nodes.');
+    const alert: Alert = { incidentKey: 'k', kind: 'failure', pipeline: 'dbt_daily_run', runDate: '2026-11-26', title: 't', lines, failingNodesOf: { targetPath: dir, listed: inHistory.map((n) => n.name) } };
+    const out = withFailingNodesFromArtifacts(alert).lines;
+    const listed = out.filter((l) => l.startsWith('• '));
+    expect(listed).toHaveLength(15);
+    expect(listed[10]).toBe('• check_10 [fail] (11 failing rows): Got 11 results, configured to fail if != 0');
+    expect(out).toContain('… and 15 more failing nodes.');
+    expect(out.at(-1)).toBe(lines.at(-1));
+    // Without the artifacts (another machine), the alert keeps what the history said.
+    expect(withFailingNodesFromArtifacts({ ...alert, failingNodesOf: { targetPath: path.join(dir, 'gone'), listed: [] } }).lines).toEqual(lines);
   });
 });
 
