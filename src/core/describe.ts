@@ -39,11 +39,22 @@ export function describeProgress(p: DbtDailyRunProgress, nowMs: number): string 
   }
 }
 
+/**
+ * The line of a dbt message that says what went wrong. dbt's errors begin "Database Error in
+ * model X (path)", which the node's name already says, and put the cause on the next line.
+ */
+function causeOf(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const head = lines[0] ?? '';
+  const kind = /^(\w+ Error) in \S+ \S+ \(.*\)$/.exec(head)?.[1];
+  const cause = lines[1];
+  return kind && cause && !cause.startsWith('compiled code at') ? `${kind}: ${cause}` : head;
+}
+
 /** A failing node in an alert or on a terminal: name, status, failing rows, first line of its message. */
 export function nodeLine(n: DbtNodeSummary): string {
   const rows = n.resourceType === 'test' && n.failures !== null ? ` (${n.failures} failing rows)` : '';
-  const message = (n.message ?? n.status).split('\n')[0]!.slice(0, 300);
-  return `• ${n.name} [${n.status}]${rows}: ${message}`;
+  return `• ${n.name} [${n.status}]${rows}: ${causeOf(n.message ?? n.status).slice(0, 300)}`;
 }
 
 /** An alert lists at most this many failing nodes, one line each. */

@@ -36,7 +36,7 @@ describe('nodeLine', () => {
     expect(nodeLine(node({}))).toBe('• stg_ad_events_amounts_not_negative [fail] (31 failing rows): Got 31 results, configured to fail if != 0');
   });
 
-  it('a model with a multi-line error: the first line only, no row count', () => {
+  it('a model with a multi-line error: the kind of error and its cause, no row count', () => {
     const model = node({
       name: 'fct_daily_metrics',
       resourceType: 'model',
@@ -44,7 +44,11 @@ describe('nodeLine', () => {
       failures: null,
       message: 'Database Error in model fct_daily_metrics (models/marts/fct_daily_metrics.sql)\n  division by zero\n  compiled code at target/run/x.sql',
     });
-    expect(nodeLine(model)).toBe('• fct_daily_metrics [error]: Database Error in model fct_daily_metrics (models/marts/fct_daily_metrics.sql)');
+    expect(nodeLine(model)).toBe('• fct_daily_metrics [error]: Database Error: division by zero');
+    // Nothing after the heading but where the compiled code is: the heading stands.
+    expect(nodeLine({ ...model, message: 'Compilation Error in model x (models/x.sql)\n  compiled code at target/x.sql' })).toBe(
+      '• fct_daily_metrics [error]: Compilation Error in model x (models/x.sql)',
+    );
   });
 
   it('no message: the status; a very long one is cut at 300 characters', () => {
