@@ -1,6 +1,7 @@
 import {
   DBT_COMPILATION_ERROR,
   DBT_CONNECTION_ERROR,
+  DBT_PROCESS_KILLED,
   DBT_TIMEOUT_ERROR,
 } from '../../src/core/failure-types';
 import type { DbtProcessResult } from './runner';
@@ -17,6 +18,9 @@ export function classifyDbtFailure(result: DbtProcessResult): string {
   const text = [...result.notable.map((e) => e.msg), result.rawOutput].join('\n');
   if (CONNECTION.test(text)) return DBT_CONNECTION_ERROR;
   if (TIMEOUT.test(text)) return DBT_TIMEOUT_ERROR;
+  // Killed mid-run (the kernel's out-of-memory killer, an operator's kill): nothing in what it
+  // printed says the project or the data is wrong, so another attempt may well finish.
+  if (result.exitCode === -1 && !result.cancelled) return DBT_PROCESS_KILLED;
   return DBT_COMPILATION_ERROR;
 }
 

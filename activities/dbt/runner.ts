@@ -36,6 +36,7 @@ export interface DbtLogEvent {
 export interface DbtProcessResult {
   command: DbtCommand;
   args: string[];
+  /** dbt's exit code; -1 when it was killed by a signal (or the warm dbt's child died) before it could exit. */
   exitCode: number;
   durationMs: number;
   /** Events at warn level and above, and the final summary lines. */
@@ -135,7 +136,11 @@ function spawnDbt(command: { file: string; args: string[] }, env: Record<string,
   return {
     output: child.stdout,
     stderr: () => stderr.join(''),
-    done: child.then((result) => ({ exitCode: result.exitCode ?? -1, cancelled: result.isCanceled })),
+    // -1: killed by a signal (out of memory, an operator); 127: dbt could not be started at all.
+    done: child.then((result) => {
+      if (result.exitCode === undefined && !result.signal) stderr.push(`dbt could not be started: ${result.shortMessage}`);
+      return { exitCode: result.exitCode ?? (result.signal ? -1 : 127), cancelled: result.isCanceled };
+    }),
   };
 }
 

@@ -29,7 +29,7 @@ export function toCsv(rows: Record<string, unknown>[], columns?: string[]): stri
   const cell = (v: unknown) => {
     if (v === null || v === undefined) return '';
     const s = typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : JSON.stringify(v);
-    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
   return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }

@@ -6,6 +6,8 @@
 export const DBT_CONNECTION_ERROR = 'DbtConnectionError';
 /** Lock wait or statement timeout: worth retrying after a pause. */
 export const DBT_TIMEOUT_ERROR = 'DbtTimeoutError';
+/** dbt was killed before it could finish (out of memory, a signal) and said nothing: worth a retry. */
+export const DBT_PROCESS_KILLED = 'DbtProcessKilled';
 /** SQL or Jinja that does not compile, a broken project or profile: a retry cannot help. */
 export const DBT_COMPILATION_ERROR = 'DbtCompilationError';
 /** A model's SQL failed on the data (division by zero, a constraint): a retry runs the same SQL on the same data. */

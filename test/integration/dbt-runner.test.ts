@@ -2,11 +2,12 @@
 // runs then). A stand-in "dbt" that prints nothing and runs until interrupted shows it: without
 // the parent-death signal it would sleep on as an orphan, because only a write to its closed
 // stdout would end it.
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { classifyDbtFailure } from '../../activities/dbt/classify';
 import { createDbtRunner, type ManagedDbtRunner } from '../../activities/dbt/runner';
 import { PROJECT_ROOT } from '../../src/config';
 import { dbtSessions } from '../helpers/dbt';
@@ -57,6 +58,19 @@ describe('the dbt runner', () => {
     await eventually('the orphaned dbt to exit', () => Promise.resolve(!alive(dbtPid)), 10_000);
   });
 });
+
+/** The process whose command line has this argument (a plain dbt, named by its log folder in its target path). */
+function pidWithArg(arg: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(arg)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process has the argument ${arg}`);
+}
 
 function alive(pid: number): boolean {
   try {
@@ -169,5 +183,19 @@ describe('the warm dbt (imported once, a fork per invocation) with real dbt', ()
     expect(result.exitCode).not.toBe(0);
     expect(Date.now() - cancelledAt).toBeLessThan(6_000);
     await eventually('the query to be gone', async () => (await dbtSessions(db.pool, 'roas-warm-cancel', { active: true })) === 0, 10_000);
+  });
+
+  it.each([false, true])('a dbt killed mid-run (keepWarm %s) is a retryable DbtProcessKilled, not a broken project', async (keepWarm) => {
+    const runner = make(keepWarm);
+    const targetPath = path.join(root, `killed-${keepWarm}`);
+    const running = runner({ command: 'show', targetPath, applicationName: `roas-killed-${keepWarm}`, extraArgs: show('select pg_sleep(60) as slept') });
+    await eventually('the query to run', async () => (await dbtSessions(db.pool, `roas-killed-${keepWarm}`, { active: true })) > 0, 30_000);
+    // As the kernel's out-of-memory killer would: SIGKILL to dbt itself, nothing printed.
+    const pid = keepWarm ? Number(readFileSync(path.join(targetPath, 'dbt.pid'), 'utf8')) : pidWithArg(path.join(targetPath, 'logs'));
+    process.kill(pid, 'SIGKILL');
+    const result = await running;
+    expect(result.cancelled).toBe(false);
+    expect(result.exitCode).toBe(-1);
+    expect(classifyDbtFailure(result)).toBe('DbtProcessKilled');
   });
 });

@@ -101,6 +101,13 @@ describe('classifyDbtFailure', () => {
     expect(classifyDbtFailure(processResult({}))).toBe('DbtCompilationError');
   });
 
+  it('a dbt killed by a signal (out of memory) is worth a retry; one that could not start is not', () => {
+    expect(classifyDbtFailure({ ...processResult({ raw: 'Running with dbt=1.11.16' }), exitCode: -1 })).toBe('DbtProcessKilled');
+    // Cancelled by us: not a failure to retry (the activity reports the cancellation).
+    expect(classifyDbtFailure({ ...processResult({}), exitCode: -1, cancelled: true })).toBe('DbtCompilationError');
+    expect(classifyDbtFailure({ ...processResult({ raw: 'dbt could not be started: Command failed with ENOENT' }), exitCode: 127 })).toBe('DbtCompilationError');
+  });
+
   it('a lost connection wins over the timeout it caused', () => {
     expect(classifyDbtFailure(processResult({ raw: 'canceling statement due to lock timeout\nserver closed the connection unexpectedly' }))).toBe('DbtConnectionError');
   });

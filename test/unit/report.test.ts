@@ -92,6 +92,8 @@ describe('toCsv', () => {
     expect(toCsv([{ b: 2, a: 1, c: 'x' }], ['a', 'b'])).toBe('a,b\n1,2\n');
     expect(toCsv([{ a: null, b: undefined, c: true, d: { k: 1 } }])).toBe('a,b,c,d\n,,true,"{""k"":1}"\n');
     expect(toCsv([], ['name', 'status'])).toBe('name,status\n');
+    // A bare carriage return is a line break to a spreadsheet: quoted too.
+    expect(toCsv([{ a: 'one\rtwo' }])).toBe('a\n"one\rtwo"\n');
   });
 
   it('a name with commas, quotes, a line break and Hangul reads back exactly', () => {
