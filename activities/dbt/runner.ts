@@ -54,8 +54,8 @@ export interface DbtRunnerOptions {
   projectDir: string;
   databaseUrl: string;
   /**
-   * The role dbt sets after connecting (SET ROLE), so what it builds belongs to that role (the
-   * owner of analytics), not to the login that built it. Unset: the login's own.
+   * The role dbt's sessions act as, so what it builds belongs to that role (the owner of
+   * analytics), not to the login that built it. Unset: the login's own.
    */
   role?: string;
   threads: number;
@@ -168,7 +168,10 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
     DBT_PG_USER: db.user,
     DBT_PG_PASSWORD: db.password,
     DBT_PG_DBNAME: db.database,
-    DBT_PG_ROLE: opts.role ?? '',
+    // The session's role from its first statement on (libpq's startup options): a SET ROLE
+    // (dbt's profile `role`) would be undone by the first ROLLBACK of its transaction, and a table
+    // built after it would belong to the login, which the owner role cannot then read.
+    ...(opts.role ? { PGOPTIONS: `-c role=${opts.role}` } : {}),
     DBT_PG_SSLMODE: tls.get('sslmode') ?? '',
     ...libpqTls,
     // Not in the profile (dbt hashes the profile, and a name per run would force a full

@@ -68,9 +68,12 @@ export async function loadSeedsDirectly(pool: pg.Pool): Promise<void> {
       .split('\n')
       .slice(1)
       .map((l) => l.split(','));
-  await pool.query(`CREATE TABLE IF NOT EXISTS analytics.campaigns (campaign_id text, campaign_name text, channel text, currency char(3), bidding_model text, objective text);
+  // Made as the owner of what dbt builds (as dbt's seed would), so a real dbt may replace them.
+  await pool.query(`SET ROLE roas_analytics_owner;
+    CREATE TABLE IF NOT EXISTS analytics.campaigns (campaign_id text, campaign_name text, channel text, currency char(3), bidding_model text, objective text);
     CREATE TABLE IF NOT EXISTS analytics.fx_rates (currency char(3), krw_per_unit numeric(18, 6));
-    TRUNCATE analytics.campaigns, analytics.fx_rates`);
+    TRUNCATE analytics.campaigns, analytics.fx_rates;
+    RESET ROLE`);
   for (const row of seed('campaigns')) await pool.query('INSERT INTO analytics.campaigns VALUES ($1, $2, $3, $4, $5, $6)', row);
   for (const row of seed('fx_rates')) await pool.query('INSERT INTO analytics.fx_rates VALUES ($1, $2)', row);
 }
