@@ -87,7 +87,8 @@ async function airflowRecord(env: Record<string, string>, output: string): Promi
 
 export async function measureSideBySide(opts: { events: number; runs: number; runDate: string }): Promise<SideBySide> {
   process.stderr.write('airflow: installing or checking Apache Airflow (bench/airflow/install.sh)\n');
-  await execa('bash', [path.join(PROJECT_ROOT, 'bench', 'airflow', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // The script itself (its shebang names bash): no shell is asked to interpret a command line.
+  await execa(path.join(PROJECT_ROOT, 'bench', 'airflow', 'install.sh'), [], { stdio: ['ignore', 'inherit', 'inherit'] });
   const airflowVersion = (await execa(AIRFLOW, ['version'], { env: { AIRFLOW_HOME } })).stdout.trim().split('\n').pop() ?? '?';
 
   const stack = await benchStack('airflow');
