@@ -13,7 +13,8 @@ What the worker does besides and this DAG does not: the run ledger, the Flink ga
 complete here), the SLA timer, alerts, retries by failure class.
 
 The run date is the DAG run's logical date (`airflow dags test roas_dbt_daily 2026-01-10`).
-Settings from the environment: DATABASE_URL (as the worker's), ROAS_DBT_THREADS (4),
+Settings from the environment: DATABASE_URL (dbt's connection, as the worker's), ROAS_DBT_ROLE
+(the role dbt builds as, as the worker's; none by default), ROAS_DBT_THREADS (4),
 ROAS_AIRFLOW_ARTIFACTS (where each run's dbt target folders go; .local/airflow-home/dbt-artifacts).
 """
 
@@ -21,7 +22,7 @@ import os
 import shlex
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from airflow import DAG
 from airflow.operators.bash import BashOperator
@@ -44,6 +45,9 @@ def dbt_connection_env(url):
         "DBT_PG_USER": unquote(u.username or "roas"),
         "DBT_PG_PASSWORD": unquote(u.password or ""),
         "DBT_PG_DBNAME": (u.path or "/marketing_roas").lstrip("/"),
+        # The role dbt builds as (SET ROLE; empty: none) and the URL's sslmode, as the worker's.
+        "DBT_PG_ROLE": os.environ.get("ROAS_DBT_ROLE", ""),
+        "DBT_PG_SSLMODE": parse_qs(u.query).get("sslmode", [""])[0],
     }
 
 
