@@ -79,7 +79,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pool = new pg.Pool({ connectionString: urls.orchestrator, max: 5, application_name: 'roas-worker' });
   // Publishing attaches dbt's tables, which takes their owner's rights; cancelling a dbt step's
   // queries takes its login's. Both are the transform role's.
-  const transformPool = new pg.Pool({ connectionString: urls.transform, max: 2, application_name: 'roas-worker-publish' });
+  const transformPool = new pg.Pool({ connectionString: urls.transform, max: 2, application_name: 'roas-worker' });
   const reportingPool = new pg.Pool({ connectionString: urls.reporting, max: 3, application_name: 'roas-worker-reports' });
   for (const p of [pool, transformPool, reportingPool]) p.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
