@@ -29,6 +29,8 @@ export interface DbtForkServer {
   close(): Promise<void>;
   /** Whether dbt's modules were imported ahead (false: the children still work, just slower). */
   readonly preloaded: boolean;
+  /** The per-node savings the server installed (forkserver.py's speed_up_dbt); none if dbt was not what they expect. */
+  readonly faster: string[];
 }
 
 /** Starts the server with the venv's Python; rejects if it does not say it is ready in time. */
@@ -43,15 +45,15 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
   });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const ready = await new Promise<{ preloaded: boolean }>((resolve, reject) => {
+  const ready = await new Promise<{ preloaded: boolean; faster: string[] }>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`the warm dbt did not start within ${opts.readyTimeoutMs ?? 60_000} ms`)), opts.readyTimeoutMs ?? 60_000);
     lines.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { roas_forkserver?: string; preloaded?: boolean };
+        const msg = JSON.parse(line) as { roas_forkserver?: string; preloaded?: boolean; faster?: string[] };
         if (msg.roas_forkserver === 'ready') {
           clearTimeout(timer);
-          resolve({ preloaded: Boolean(msg.preloaded) });
+          resolve({ preloaded: Boolean(msg.preloaded), faster: Array.isArray(msg.faster) ? msg.faster : [] });
         }
       } catch {
         // not ours
@@ -84,6 +86,7 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
 
   return {
     preloaded: ready.preloaded,
+    faster: ready.faster,
     async prepare(request) {
       const socket = await connect();
       socket.write(JSON.stringify({ prepare: request }) + '\n');

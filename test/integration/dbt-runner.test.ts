@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { classifyDbtFailure } from '../../activities/dbt/classify';
+import { startDbtForkServer } from '../../activities/dbt/forkserver';
 import { createDbtRunner, type ManagedDbtRunner } from '../../activities/dbt/runner';
 import { PROJECT_ROOT } from '../../src/config';
 import { dbtSessions } from '../helpers/dbt';
@@ -145,6 +146,16 @@ describe('the warm dbt (imported once, a fork per invocation) with real dbt', ()
     expect(warmFail!.exitCode).not.toBe(0);
     expect(warmFail!.exitCode).toBe(plainFail!.exitCode);
     expect(warmFail!.notable.map((e) => e.msg).join('\n')).toMatch(/division by zero/);
+  });
+
+  it("installs its per-node savings on the pinned dbt (a dbt upgrade that drops one is noticed here)", async () => {
+    const server = await startDbtForkServer(path.join(path.dirname(inject('dbtBin')), 'python'));
+    try {
+      expect(server.preloaded).toBe(true);
+      expect(server.faster).toEqual(['compiled_jinja', 'reused_connections']);
+    } finally {
+      await server.close();
+    }
   });
 
   it('starts from the parse it keeps in memory, and never once a file of the project has changed', async () => {
