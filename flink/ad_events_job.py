@@ -66,6 +66,23 @@ def env(name, default=None):
     return value if value not in (None, "") else default
 
 
+def secret(name):
+    """A secret from NAME, or from the file NAME_FILE names (a Docker secret), not both."""
+    value, file = env(name), env(name + "_FILE")
+    if value is not None and file is not None:
+        raise SystemExit(f"{name} and {name}_FILE are both set: keep one (the _FILE one for a Docker secret)")
+    if file is None:
+        return value
+    try:
+        with open(file, encoding="utf-8") as f:
+            content = f.read().strip()
+    except OSError as error:
+        raise SystemExit(f"{name}_FILE names {file}, which cannot be read ({error.strerror}): mount the secret there")
+    if not content:
+        raise SystemExit(f"{name}_FILE names {file}, which is empty: write the password into it")
+    return content
+
+
 def jdbc_from_database_url(url):
     """postgres://user:password@host:port/db?… → (jdbc url, user, password)."""
     parts = urllib.parse.urlsplit(url)
@@ -120,7 +137,7 @@ def parse_args(argv):
                    help="database user [FLINK_JDBC_USER, PGUSER]; default: from --database-url, else roas")
     # Read from the environment after parsing, so --help never prints it.
     p.add_argument("--db-password", default=None,
-                   help="database password [FLINK_JDBC_PASSWORD, PGPASSWORD]; none for trust auth")
+                   help="database password [FLINK_JDBC_PASSWORD or FLINK_JDBC_PASSWORD_FILE, PGPASSWORD]; none for trust auth")
     p.add_argument("--job-id", default=env("FLINK_JOB_ID", DEFAULT_JOB_ID),
                    help="the job's stable name: Flink's pipeline.name and the markers' job_id [FLINK_JOB_ID]")
     p.add_argument("--parallelism", type=positive_int, default=int(env("FLINK_PARALLELISM", "1")),
@@ -155,7 +172,9 @@ def parse_args(argv):
     args = p.parse_args(argv)
 
     if args.db_password is None:
-        args.db_password = env("FLINK_JDBC_PASSWORD", env("PGPASSWORD"))
+        args.db_password = secret("FLINK_JDBC_PASSWORD")
+        if args.db_password is None:
+            args.db_password = env("PGPASSWORD")
     if not args.input:
         p.error("--input (or FLINK_INPUT_PATH) is required")
     if not args.jdbc_url:
