@@ -64,16 +64,36 @@ export async function describeDeployment(service: Service, namespace: string, de
   return { deploymentName, currentBuildId, versions };
 }
 
-/** Makes a version the one new runs go to (its workers must have polled, i.e. be running). */
-export async function promoteVersion(service: Service, namespace: string, settings: DeploymentSettings, identity: string): Promise<void> {
-  await service.setWorkerDeploymentCurrentVersion({
-    namespace,
-    deploymentName: settings.deploymentName,
-    buildId: settings.buildId,
-    identity,
-    // The pipelines' task queue is the only one; a version that has not seen it yet is refused.
-    ignoreMissingTaskQueues: false,
-  });
+/**
+ * Makes a version the one new runs go to (its workers must have polled, i.e. be running). A
+ * worker's workflow and activity pollers reach the server one after the other: a version that
+ * has shown only one of them yet is refused ("missing active task queues"), so that refusal is
+ * tried again for up to `waitMs`.
+ */
+export async function promoteVersion(
+  service: Service,
+  namespace: string,
+  settings: DeploymentSettings,
+  identity: string,
+  opts: { waitMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.waitMs ?? 30_000);
+  for (;;) {
+    try {
+      await service.setWorkerDeploymentCurrentVersion({
+        namespace,
+        deploymentName: settings.deploymentName,
+        buildId: settings.buildId,
+        identity,
+        // The pipelines' task queue is the only one; a version that has not seen it yet is refused.
+        ignoreMissingTaskQueues: false,
+      });
+      return;
+    } catch (err) {
+      if (!/missing active task queues/i.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /**
@@ -95,7 +115,7 @@ export async function promoteIfFirst(
       const view = await describeDeployment(service, namespace, settings.deploymentName);
       if (view?.currentBuildId === settings.buildId) return 'already-current';
       if (view?.currentBuildId) return 'waiting-for-promotion';
-      await promoteVersion(service, namespace, settings, identity);
+      await promoteVersion(service, namespace, settings, identity, { waitMs: 0 });
       return 'promoted';
     } catch (err) {
       if (Date.now() > deadline) throw err;
