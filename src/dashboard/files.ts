@@ -10,7 +10,6 @@ import { parseRunResults, type DbtNodeResult } from '../../activities/dbt/run-re
 import { PIPELINE_NAMES, type PipelineName } from '../core/pipelines';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const PIPELINES = PIPELINE_NAMES;
 export type Pipeline = PipelineName;
 
 /** `child` resolved, if it lies inside `root` (no `..` or absolute path escapes it). */
@@ -170,7 +169,7 @@ export interface LogTail {
 
 /** The end of dbt.log of every step and attempt of a run date (at most 256 KiB and `maxLines` lines each). */
 export async function dbtLogTails(artifactsDir: string, pipeline: Pipeline, runDate: string, maxLines = 300): Promise<LogTail[]> {
-  if (!DATE.test(runDate) || !PIPELINES.includes(pipeline)) return [];
+  if (!DATE.test(runDate) || !PIPELINE_NAMES.includes(pipeline)) return [];
   const root = path.join(artifactsDir, pipeline, runDate);
   const out: LogTail[] = [];
   for (const step of ['build', 'run', 'test']) {

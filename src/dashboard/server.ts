@@ -7,7 +7,8 @@ import type http from 'node:http';
 import type { Config } from '../config';
 import { decideAccess, TOKEN_COOKIE, tokenMatches } from './access';
 import { loadDashboard, scrub, type Dashboard, type DashboardSources } from './data';
-import { dbtLogTails, PIPELINES, reportFile, type Pipeline } from './files';
+import { pipelineNamed } from '../core/pipelines';
+import { dbtLogTails, reportFile, type Pipeline } from './files';
 import { CLIENT_JS, renderPage, sectionHash } from './page';
 import { renderSections } from './render';
 
@@ -88,12 +89,13 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
       },
     },
     {
-      match: /^\/logs\/(dbt_daily_run|daily_etl)\/(\d{4}-\d{2}-\d{2})$/,
+      match: /^\/logs\/(\w+)\/(\d{4}-\d{2}-\d{2})$/,
       serve: async (_req, res, _url, m) => {
-        const [pipeline, date] = [m[1] as Pipeline, m[2]!];
-        if (!PIPELINES.includes(pipeline)) return send(res, 404, 'text/plain; charset=utf-8', 'no such pipeline\n');
+        const [definition, date] = [pipelineNamed(m[1]!), m[2]!];
+        if (!definition) return send(res, 404, 'text/plain; charset=utf-8', 'no such pipeline\n');
+        const pipeline: Pipeline = definition.name;
         const tails = await dbtLogTails(opts.artifactsDir, pipeline, date);
-        const command = `roas logs ${pipeline === 'dbt_daily_run' ? 'dbt' : 'etl'} --date ${date}`;
+        const command = `roas logs ${definition.key} --date ${date}`;
         const body = tails.length
           ? tails.map((t) => `==> ${t.step} ${t.attempt}: ${t.file}${t.truncated ? ' (its last lines)' : ''}\n${t.lines.join('\n')}`).join('\n\n')
           : `No dbt log of ${pipeline} ${date} on this worker (artifacts are kept by the worker that ran the step). On the machine that ran it: ${command}`;
