@@ -4,9 +4,9 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { ALERT_NODE_LINES, moreFailingNodesLine, nodeLine } from '../src/core/describe';
+import { ALERT_NODE_LINES, isMoreFailingNodesLine, moreFailingNodesLine, nodeLine } from '../src/core/describe';
 import { dbtStepHeartbeat } from '../src/core/heartbeat';
-import { readRunResults } from './dbt/run-results';
+import { FAILED_STATUSES, readRunResults } from './dbt/run-results';
 import type { Logger } from '../src/logger';
 import type { PipelineMetrics } from '../src/metrics';
 import type { Alert } from '../src/core/types';
@@ -106,14 +106,14 @@ async function withDbtProgress(alert: Alert, temporal: Client | undefined): Prom
 export function withFailingNodesFromArtifacts(alert: Alert): Alert {
   const of = alert.failingNodesOf;
   if (!of) return alert;
-  const more = alert.lines.findIndex((l) => /^… and \d+ more failing nodes\.$/.test(l));
+  const more = alert.lines.findIndex(isMoreFailingNodesLine);
   const run = readRunResults(of.targetPath);
   if (more < 0 || !run) return alert;
   const listed = new Set(of.listed);
-  const failing = run.nodes.filter((n) => ['error', 'fail', 'runtime error'].includes(n.status));
+  const failing = run.nodes.filter((n) => FAILED_STATUSES.has(n.status));
   const extra = failing.filter((n) => !listed.has(n.name)).slice(0, Math.max(0, ALERT_NODE_LINES - listed.size));
   const left = failing.length - listed.size - extra.length;
-  const lines = extra.map((n) => nodeLine({ ...n, executionSeconds: n.executionSeconds }));
+  const lines = extra.map(nodeLine);
   if (left > 0) lines.push(moreFailingNodesLine(left));
   return { ...alert, lines: [...alert.lines.slice(0, more), ...lines, ...alert.lines.slice(more + 1)] };
 }

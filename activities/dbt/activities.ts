@@ -10,7 +10,7 @@ import {
 import type { PipelineMetrics } from '../../src/metrics';
 import { MAX_NODES_IN_HISTORY, type DbtFailureDetails, type DbtNodeCounts, type DbtNodeSummary, type DbtProgress, type DbtStepInput, type DbtStepResult } from '../../src/core/types';
 import { classifyDbtFailure, failureSummary } from './classify';
-import { readRunResults, type DbtNodeResult } from './run-results';
+import { FAILED_STATUSES, readRunResults, type DbtNodeResult } from './run-results';
 import type { DbtLogEvent, DbtRunner } from './runner';
 
 export interface DbtActivityDeps {
@@ -31,7 +31,7 @@ export interface DbtConnectionCheck {
 }
 
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogNodeNoOpResult']);
-const FAILED = new Set(['error', 'fail', 'runtime error']);
+const FAILED = FAILED_STATUSES;
 /** Statuses a retry need not run again (a warn-severity test that found rows has passed). */
 const PASSED = new Set(['success', 'pass', 'warn']);
 

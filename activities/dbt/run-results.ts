@@ -4,6 +4,9 @@ import path from 'node:path';
 
 export type DbtNodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'runtime error' | 'no-op' | 'partial success';
 
+/** The statuses of a node that failed: an error, or a test that found rows at error severity. */
+export const FAILED_STATUSES: ReadonlySet<string> = new Set(['error', 'fail', 'runtime error']);
+
 export interface DbtNodeResult {
   uniqueId: string;
   /** model, seed, test, unit_test, snapshot… */

@@ -26,9 +26,6 @@ export interface LedgerRow {
   summary: Record<string, unknown>;
 }
 
-/** The pipelines in the order they run for a date: the dbt run at 00:00 UTC, the daily ETL after it. */
-const PIPELINE_ORDER: readonly string[] = PIPELINE_NAMES;
-
 /**
  * The SLA of a run as `status` shows it. The dbt run has one (1 hour from its scheduled time):
  * met, MISSED, or pending while it runs. The daily ETL has no SLA timer; it says so rather than
@@ -42,7 +39,11 @@ export function slaText(r: Pick<LedgerRow, 'pipeline' | 'status' | 'sla_met'>): 
 
 /** A date's ledger rows as `status` prints them: the dbt run first, then the daily ETL, each by start time. */
 export function ledgerLines(rows: LedgerRow[], nowMs = Date.now()): string[] {
-  const rank = (p: string) => (PIPELINE_ORDER.includes(p) ? PIPELINE_ORDER.indexOf(p) : PIPELINE_ORDER.length);
+  // The pipelines in the registry's order, the order they run for a date; unknown names last.
+  const rank = (p: string) => {
+    const i = (PIPELINE_NAMES as readonly string[]).indexOf(p);
+    return i < 0 ? PIPELINE_NAMES.length : i;
+  };
   const sorted = [...rows].sort((a, b) => rank(a.pipeline) - rank(b.pipeline) || a.pipeline.localeCompare(b.pipeline) || a.started_at.getTime() - b.started_at.getTime());
   const lines: string[] = [];
   for (const r of sorted) {

@@ -65,6 +65,11 @@ export function moreFailingNodesLine(count: number): string {
   return `… and ${count} more failing nodes.`;
 }
 
+/** Whether a line of an alert is the one moreFailingNodesLine wrote. */
+export function isMoreFailingNodesLine(line: string): boolean {
+  return /^… and \d+ more failing nodes\.$/.test(line);
+}
+
 /** What a failed dbt step says: its type, its failing nodes, how to reproduce it, where its artifacts are. */
 export function dbtFailureLines(type: string, details: DbtFailureDetails, retries: 'retried' | 'not-retryable' | 'run-once'): string[] {
   const note =

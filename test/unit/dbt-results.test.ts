@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyDbtFailure, failureSummary } from '../../activities/dbt/classify';
 import { parseRunResults, readRunResults } from '../../activities/dbt/run-results';
-import type { DbtLogEvent, DbtProcessResult } from '../../activities/dbt/runner';
+import { createDbtRunner, type DbtLogEvent, type DbtProcessResult } from '../../activities/dbt/runner';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'dbt');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -106,6 +106,20 @@ describe('classifyDbtFailure', () => {
     // Cancelled by us: not a failure to retry (the activity reports the cancellation).
     expect(classifyDbtFailure({ ...processResult({}), exitCode: -1, cancelled: true })).toBe('DbtCompilationError');
     expect(classifyDbtFailure({ ...processResult({ raw: 'dbt could not be started: Command failed with ENOENT' }), exitCode: 127 })).toBe('DbtCompilationError');
+  });
+
+  it('a dbt program that is not there: exit 127, says so, and is not retried', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-no-dbt-'));
+    const runner = createDbtRunner({ dbtBin: path.join(dir, 'no-such-dbt'), projectDir: dir, databaseUrl: 'postgres://roas@127.0.0.1:1/x', threads: 1 });
+    try {
+      const result = await runner({ command: 'debug', targetPath: path.join(dir, 'target') });
+      expect(result.exitCode).toBe(127);
+      expect(result.rawOutput).toMatch(/^dbt could not be started: .*ENOENT/m);
+      expect(classifyDbtFailure(result)).toBe('DbtCompilationError');
+    } finally {
+      await runner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a lost connection wins over the timeout it caused', () => {
