@@ -27,9 +27,14 @@ export default defineConfig({
       { extends: true, test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], ...SERVERS_SETUP } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: ['test/integration/faults.test.ts'], ...SERVERS_SETUP },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/faults.test.ts', 'test/integration/npm-start-crash.test.ts'],
+          ...SERVERS_SETUP,
+        },
       },
-      { extends: true, test: { name: 'faults', include: ['test/integration/faults.test.ts'], ...SERVERS_SETUP } },
+      { extends: true, test: { name: 'faults', include: ['test/integration/faults.test.ts', 'test/integration/npm-start-crash.test.ts'], ...SERVERS_SETUP } },
     ],
   },
 });

@@ -5,10 +5,10 @@ import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { ALERT_NODE_LINES, isMoreFailingNodesLine, moreFailingNodesLine, nodeLine } from '../src/core/describe';
-import { dbtStepHeartbeat } from '../src/core/heartbeat';
-import { FAILED_STATUSES, readRunResults } from './dbt/run-results';
-import type { Logger } from '../src/logger';
-import type { PipelineMetrics } from '../src/metrics';
+import { dbtStepHeartbeat } from '../src/client/heartbeat';
+import { FAILED_STATUSES, readRunResults } from '../src/artifacts/run-results';
+import type { Logger } from '../src/platform/logger';
+import type { PipelineMetrics } from '../src/platform/metrics';
 import type { Alert } from '../src/core/types';
 
 export interface AlertDeps {

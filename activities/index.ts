@@ -4,6 +4,7 @@ import { createAlertActivities, type AlertDeps } from './alerts';
 import { createDbtActivities, type DbtActivityDeps } from './dbt/activities';
 import { createPublishActivities, type PublishDeps } from './dbt/publish';
 import { createEtlActivities, type EtlDeps } from './etl/activities';
+import { createLateDataActivities, type LateDataDeps } from './late-data';
 import { createLedgerActivities } from './ledger';
 import { createTemporalActivities, type TemporalDeps } from './temporal';
 import type { RetrySettings } from '../src/core/settings';
@@ -12,6 +13,7 @@ export type ActivityDeps = DbtActivityDeps &
   PublishDeps &
   AlertDeps &
   EtlDeps &
+  LateDataDeps &
   TemporalDeps & {
     /** The dbt steps' retry settings of this worker's deployment (ROAS_RETRY_INTERVAL, ROAS_RETRY_ATTEMPTS). */
     retry?: RetrySettings;
@@ -22,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDbtActivities(deps),
     ...createPublishActivities(deps),
     ...createLedgerActivities(deps),
+    ...createLateDataActivities(deps),
     ...createAlertActivities(deps),
     ...createEtlActivities(deps),
     ...createTemporalActivities(deps),

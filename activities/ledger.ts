@@ -1,7 +1,7 @@
 // The run ledger (orchestrator.pipeline_runs) and the Flink table, through a pg pool.
 // Parameterised queries only.
 import type pg from 'pg';
-import type { PipelineMetrics } from '../src/metrics';
+import type { PipelineMetrics } from '../src/platform/metrics';
 import type { LedgerStart, LedgerUpdate, PipelineName } from '../src/core/types';
 
 export interface LedgerDeps {

@@ -11,12 +11,13 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { readRunResults } from '../activities/dbt/run-results';
+import { readRunResults } from '../src/artifacts/run-results';
 import { createDbtRunner, saveSharedParse } from '../activities/dbt/runner';
-import { PROJECT_ROOT } from '../src/config';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { urlForRole } from '../src/platform/db/roles';
 import { workflowIds } from '../src/core/signals';
-import { recordFlinkComplete } from '../src/flink-complete';
-import { loadDay } from '../src/generator/load';
+import { recordFlinkComplete } from '../src/client/flink-complete';
+import { loadDay } from '../src/local/generator/load';
 import type { dbtDailyRun } from '../workflows';
 import { benchStack, median, runIfMain, writeResult } from './lib';
 
@@ -91,7 +92,9 @@ export async function measureSideBySide(opts: { events: number; runs: number; ru
   await execa(path.join(PROJECT_ROOT, 'bench', 'airflow', 'install.sh'), [], { stdio: ['ignore', 'inherit', 'inherit'] });
   const airflowVersion = (await execa(AIRFLOW, ['version'], { env: { AIRFLOW_HOME } })).stdout.trim().split('\n').pop() ?? '?';
 
-  const stack = await benchStack('airflow');
+  // Both sides as deployed: dbt on the transform login building as the owner role of analytics
+  // (libpq's PGOPTIONS, as the worker's runner sets it), publishing on the transform login.
+  const stack = await benchStack('airflow', { deployedRoles: true });
   const { bench, taskQueue, spawns } = stack;
   const artifacts = path.join(bench.config.localDir, 'bench', bench.name, 'airflow');
   const airflowEnv: Record<string, string> = {
@@ -100,7 +103,8 @@ export async function measureSideBySide(opts: { events: number; runs: number; ru
     AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
     AIRFLOW__CORE__EXECUTOR: 'SequentialExecutor',
     AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(AIRFLOW_HOME, 'airflow.db')}`,
-    DATABASE_URL: bench.url,
+    DATABASE_URL: urlForRole(bench.url, bench.config.postgres.roles.transform),
+    ROAS_DBT_OWNER_ROLE: bench.config.postgres.roles.analyticsOwner,
     ROAS_AIRFLOW_ARTIFACTS: artifacts,
     ROAS_DBT_THREADS: String(bench.config.dbt.threads),
   };
@@ -112,7 +116,13 @@ export async function measureSideBySide(opts: { events: number; runs: number; ru
     // start (dbt parse, same environment): a deployment would ship it with the DAG.
     const parseFile = path.join(artifacts, 'parse', 'partial_parse.msgpack');
     mkdirSync(path.dirname(parseFile), { recursive: true });
-    const plain = createDbtRunner({ dbtBin: bench.tools.dbt, projectDir: bench.config.dbt.projectDir, databaseUrl: bench.url, threads: bench.config.dbt.threads });
+    const plain = createDbtRunner({
+      dbtBin: bench.tools.dbt,
+      projectDir: bench.config.dbt.projectDir,
+      databaseUrl: airflowEnv.DATABASE_URL!,
+      role: bench.config.postgres.roles.analyticsOwner,
+      threads: bench.config.dbt.threads,
+    });
     const parsed = await saveSharedParse(plain, parseFile);
     if (parsed.exitCode !== 0 || !existsSync(parseFile)) throw new Error(`dbt parse failed: ${parsed.rawOutput}`);
 

@@ -5,10 +5,10 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { execa } from 'execa';
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
-import { ensureVenv } from '../src/stack/venv';
+import { loadConfig } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { startPostgres } from '../src/local/stack/postgres';
+import { ensureVenv } from '../src/local/stack/venv';
 import { measureBackfill, printBackfill } from './backfill';
 import { measureDashboard, printDashboard } from './dashboard';
 import { measureCliStartup, printCliStartup } from './cli-startup';
@@ -130,7 +130,7 @@ runIfMain(import.meta.url, async () => {
       [
         'roas --help (bin/roas: check + bundle)',
         `median ${Math.round(cli.help.medianMs)} ms, p95 ${Math.round(cli.help.p95Ms)} ms`,
-        `≤ 400 ms; tsx src/cli.ts (no bundle): median ${Math.round(cli.beforeHelp.medianMs)} ms`,
+        `≤ 400 ms; tsx src/cli/main.ts (no bundle): median ${Math.round(cli.beforeHelp.medianMs)} ms`,
       ],
       [
         `dashboard, ${dashboard.days} days of history`,

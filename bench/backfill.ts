@@ -6,8 +6,8 @@
 import { Command, Option } from 'commander';
 import { pipelineSettings } from '../src/client/runs';
 import { addDays } from '../src/core/dates';
-import { recordFlinkComplete } from '../src/flink-complete';
-import { loadDay } from '../src/generator/load';
+import { recordFlinkComplete } from '../src/client/flink-complete';
+import { loadDay } from '../src/local/generator/load';
 import { backfill } from '../workflows';
 import { benchStack, runIfMain, writeResult, type BenchStack } from './lib';
 

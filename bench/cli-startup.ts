@@ -1,7 +1,7 @@
 // How long `roas` takes before it does anything: `roas --help` and a usage error, through
 // bin/roas (the bundle dist/roas.mjs, after its freshness check), through plain `node
 // dist/roas.mjs` (the bundle alone: the difference is bin/roas's check), and through tsx
-// compiling src/cli.ts on the fly, as bin/roas did before the bundle. With --before <git
+// compiling src/cli/main.ts on the fly, as bin/roas did before the bundle. With --before <git
 // revision>, also tsx on that revision's sources (e.g. the commit before the bundle and the lazy
 // imports). The variants take turns, so a busy moment of the machine falls on all of them alike.
 // Prints a table, writes bench/results/cli-startup.json.
@@ -11,13 +11,13 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { PROJECT_ROOT } from '../src/config';
+import { PROJECT_ROOT } from '../src/platform/config';
 import { median, percentile, runIfMain, writeResult } from './lib';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'roas');
 const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'roas.mjs');
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI_SOURCE = path.join(PROJECT_ROOT, 'src', 'cli.ts');
+const CLI_SOURCE = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
 const USAGE_ERROR = ['run', 'dbt', '--date', '2026-13-01'];
 
 interface Variant {
@@ -31,8 +31,8 @@ const VARIANTS: Variant[] = [
   { name: 'bin/roas --help', command: BIN, args: ['--help'], exitCode: 0 },
   { name: 'bin/roas run dbt --date 2026-13-01 (exit 2)', command: BIN, args: USAGE_ERROR, exitCode: 2 },
   { name: 'node dist/roas.mjs --help (no freshness check)', command: process.execPath, args: [BUNDLE, '--help'], exitCode: 0 },
-  { name: 'tsx src/cli.ts --help (no bundle)', command: TSX, args: [CLI_SOURCE, '--help'], exitCode: 0 },
-  { name: 'tsx src/cli.ts run dbt --date 2026-13-01', command: TSX, args: [CLI_SOURCE, ...USAGE_ERROR], exitCode: 2 },
+  { name: 'tsx src/cli/main.ts --help (no bundle)', command: TSX, args: [CLI_SOURCE, '--help'], exitCode: 0 },
+  { name: 'tsx src/cli/main.ts run dbt --date 2026-13-01', command: TSX, args: [CLI_SOURCE, ...USAGE_ERROR], exitCode: 2 },
 ];
 
 /** The sources of a git revision in a temporary directory, sharing this checkout's node_modules. */

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { readRunResults } from '../activities/dbt/run-results';
-import { PROJECT_ROOT } from '../src/config';
+import { readRunResults } from '../src/artifacts/run-results';
+import { PROJECT_ROOT } from '../src/platform/config';
 import type { dbtDailyRun } from '../workflows';
 import { workflowIds } from '../src/core/signals';
 import { addDays } from '../src/core/dates';
-import { recordFlinkComplete } from '../src/flink-complete';
-import { loadDay } from '../src/generator/load';
+import { recordFlinkComplete } from '../src/client/flink-complete';
+import { loadDay } from '../src/local/generator/load';
 import { benchStack, median, runIfMain, writeResult, type BenchStack } from './lib';
 
 export interface DailyRunSize {

@@ -25,8 +25,8 @@ import { Command, Option } from 'commander';
 import { chromium } from 'playwright-core';
 import { addDays } from '../src/core/dates';
 import { createDashboardRoutes, dashboardSettings } from '../src/dashboard/server';
-import { ephemeralPort } from '../src/stack/ports';
-import { spawnDevServer } from '../src/stack/temporal';
+import { ephemeralPort } from '../src/local/stack/ports';
+import { spawnDevServer } from '../src/local/stack/temporal';
 import { benchDatabase, median, percentile, runIfMain, writeResult, type BenchDatabase } from './lib';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createPublishActivities } from '../activities/dbt/publish';
 import { createDbtRunner } from '../activities/dbt/runner';
-import { readRunResults } from '../activities/dbt/run-results';
-import { PROJECT_ROOT } from '../src/config';
+import { readRunResults } from '../src/artifacts/run-results';
+import { PROJECT_ROOT } from '../src/platform/config';
 import { addDays } from '../src/core/dates';
-import { loadDay } from '../src/generator/load';
+import { loadDay } from '../src/local/generator/load';
 import { benchDatabase, median, runIfMain, writeResult } from './lib';
 
 export interface HistoryResult {

@@ -9,8 +9,8 @@
 import { Command, Option } from 'commander';
 import { startDbtDailyRun } from '../src/client/runs';
 import { addDays } from '../src/core/dates';
-import { recordFlinkComplete, signalFlinkGate } from '../src/flink-complete';
-import { loadDay } from '../src/generator/load';
+import { recordFlinkComplete, signalFlinkGate } from '../src/client/flink-complete';
+import { loadDay } from '../src/local/generator/load';
 import { progressQuery } from '../src/core/signals';
 import { benchStack, percentile, runIfMain, writeResult, type BenchStack } from './lib';
 

@@ -2,9 +2,9 @@
 // PostgreSQL (one day's partition, one transaction). Prints a table and writes
 // bench/results/generator.json.   npm run bench:generator -- --events 1000000
 import { Command, Option } from 'commander';
-import { loadCampaigns } from '../src/generator/campaigns';
-import { generateDayCsv } from '../src/generator/events';
-import { loadDay } from '../src/generator/load';
+import { loadCampaigns } from '../src/local/generator/campaigns';
+import { generateDayCsv } from '../src/local/generator/events';
+import { loadDay } from '../src/local/generator/load';
 import { benchDatabase, median, runIfMain, writeResult } from './lib';
 
 export interface GeneratorResult {

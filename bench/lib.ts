@@ -1,8 +1,8 @@
 // What every benchmark needs: the project's PostgreSQL (started if needed), a fresh migrated
 // database of its own, the venv's tools; a Temporal stack with the project's worker; and a place
 // for the JSON results.
-import { signalFlinkGate } from '../src/flink-complete';
-import { listenForFlinkMarkers } from '../src/flink-listener';
+import { signalFlinkGate } from '../src/client/flink-complete';
+import { listenForFlinkMarkers } from '../src/worker/flink-listener';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,17 +12,19 @@ import pg from 'pg';
 import { createActivities } from '../activities';
 import { createDbtRunner, loadSeedsAtStart, saveSharedParse, type DbtRunner } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
-import { exitOnError } from '../src/cli-errors';
-import { loadConfig, PROJECT_ROOT, type Config } from '../src/config';
-import { migrate } from '../src/db/migrate';
-import { withDatabase } from '../src/db/url';
-import { createLogger, type Logger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
-import { ensureVenv, type VenvTools } from '../src/stack/venv';
-import { ephemeralPort } from '../src/stack/ports';
-import { ensureSearchAttributes } from '../src/search-attributes';
-import { spawnDevServer } from '../src/stack/temporal';
-import { WORKFLOWS_PATH } from '../src/worker';
+import { exitOnError } from '../src/platform/exit-on-error';
+import { loadConfig, PROJECT_ROOT, type Config } from '../src/platform/config';
+import { migrate } from '../src/platform/db/migrate';
+import { urlForRole } from '../src/platform/db/roles';
+import { withDatabase } from '../src/platform/db/url';
+import { createLogger, type Logger } from '../src/platform/logger';
+import { startPostgres } from '../src/local/stack/postgres';
+import { ensureVenv } from '../src/local/stack/venv';
+import type { VenvTools } from '../src/platform/tools';
+import { ephemeralPort } from '../src/local/stack/ports';
+import { ensureSearchAttributes } from '../src/platform/search-attributes';
+import { spawnDevServer } from '../src/local/stack/temporal';
+import { WORKFLOWS_PATH } from '../src/platform/build-paths';
 
 export interface BenchDatabase {
   config: Config;
@@ -103,10 +105,16 @@ export interface BenchStack {
  * and the project's workflows and activities in this process, with the dbt runner wrapped to
  * record when each dbt process starts and how long it lives.
  */
-export async function benchStack(label: string): Promise<BenchStack> {
+export async function benchStack(label: string, opts: { deployedRoles?: boolean } = {}): Promise<BenchStack> {
   installQuietRuntime();
   const bench = await benchDatabase(label, 4);
   const { config, log, tools, url, pool } = bench;
+  // deployedRoles: dbt and publishing as the worker deploys them (the transform login, dbt
+  // building as the owner role of analytics), not as the database owner's login.
+  const roles = config.postgres.roles;
+  const transformUrl = opts.deployedRoles ? urlForRole(url, roles.transform) : url;
+  const publishPool = opts.deployedRoles ? new pg.Pool({ connectionString: transformUrl, max: 2 }) : undefined;
+  publishPool?.on('error', () => {});
   const port = await ephemeralPort();
   const server = await spawnDevServer({ binary: tools.temporal, port, logFile: path.join(config.localDir, 'bench', `temporal-${label}.log`) });
   const address = `127.0.0.1:${port}`;
@@ -123,7 +131,8 @@ export async function benchStack(label: string): Promise<BenchStack> {
   const real = createDbtRunner({
     dbtBin: tools.dbt,
     projectDir: config.dbt.projectDir,
-    databaseUrl: url,
+    databaseUrl: transformUrl,
+    ...(opts.deployedRoles ? { role: roles.analyticsOwner } : {}),
     threads: config.dbt.threads,
     sharedParseFile: parseFile,
     keepWarm: process.env.ROAS_BENCH_PLAIN_DBT !== '1',
@@ -143,6 +152,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
     runner,
     artifactsDir: artifacts,
     pool,
+    ...(publishPool ? { publishPool } : {}),
     slack: undefined,
     channel: '#bench',
     log,
@@ -169,6 +179,7 @@ export async function benchStack(label: string): Promise<BenchStack> {
     },
     close: async () => {
       await real.close();
+      await publishPool?.end();
       await native.close();
       await connection.close();
       await server.stop();

@@ -9,12 +9,12 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { execa } from 'execa';
 import { startDbtDailyRun } from '../src/client/runs';
-import { PROJECT_ROOT } from '../src/config';
-import { recordFlinkComplete } from '../src/flink-complete';
-import { loadDay } from '../src/generator/load';
-import { ephemeralPort, waitUntil } from '../src/stack/ports';
-import { spawnDevServer } from '../src/stack/temporal';
-import { WORKER_BUILD_PATH } from '../src/worker';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { recordFlinkComplete } from '../src/client/flink-complete';
+import { loadDay } from '../src/local/generator/load';
+import { ephemeralPort, waitUntil } from '../src/local/stack/ports';
+import { spawnDevServer } from '../src/local/stack/temporal';
+import { WORKER_BUILD_PATH } from '../src/platform/build-paths';
 import { benchDatabase, runIfMain, writeResult } from './lib';
 
 const rssKb = (pid: number): number => {

@@ -23,8 +23,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AD_EVENT_COLUMNS, DEFECTS, generateDayCsv, type Defect } from '../src/generator/events';
-import { loadCampaigns } from '../src/generator/campaigns';
+import { AD_EVENT_COLUMNS, DEFECTS, generateDayCsv, type Defect } from '../src/local/generator/events';
+import { loadCampaigns } from '../src/local/generator/campaigns';
 
 export interface InputFile {
   name: string;

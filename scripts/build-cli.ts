@@ -1,4 +1,4 @@
-// Bundles the `roas` command line (src/cli.ts) for plain node, as `npm run build` does the
+// Bundles the `roas` command line (src/cli/main.ts) for plain node, as `npm run build` does the
 // worker: dist/roas.mjs plus the chunks it imports on use (dist/roas-*.mjs), one per command's
 // heavy half, so `roas --help` loads no TypeScript compiler and none of the Temporal client,
 // pg, the activities. bin/roas runs this when the bundle is missing or a source is newer.
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { roas: 'src/cli.ts' },
+    entryPoints: { roas: 'src/cli/main.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { exitOnError } from '../src/cli-errors';
-import { PROJECT_ROOT } from '../src/config';
-import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker';
+import { exitOnError } from '../src/platform/exit-on-error';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/platform/build-paths';
 
 async function main(): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });

@@ -4,15 +4,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import { ensureSearchAttributes } from '../src/search-attributes';
+import { ensureSearchAttributes } from '../src/platform/search-attributes';
 import type { TestProject } from 'vitest/node';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
-import { createLogger } from '../src/logger';
-import { startPostgres } from '../src/stack/postgres';
-import { ephemeralPort } from '../src/stack/ports';
-import { spawnDevServer } from '../src/stack/temporal';
-import { ensureVenv } from '../src/stack/venv';
-import { WORKER_BUILD_PATH, WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker';
+import { loadConfig, PROJECT_ROOT } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { startPostgres } from '../src/local/stack/postgres';
+import { ephemeralPort } from '../src/local/stack/ports';
+import { spawnDevServer } from '../src/local/stack/temporal';
+import { ensureVenv } from '../src/local/stack/venv';
+import { WORKER_BUILD_PATH, WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/platform/build-paths';
 import { execa } from 'execa';
 
 declare module 'vitest' {
@@ -73,7 +73,7 @@ async function startServers(): Promise<Servers> {
   mkdirSync(path.dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
   writeFileSync(WORKFLOW_BUNDLE_PATH, bundle.code);
   await execa(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild'), [
-    'src/worker-main.ts',
+    'src/worker/main.ts',
     '--bundle',
     '--platform=node',
     '--format=esm',

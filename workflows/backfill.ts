@@ -2,9 +2,10 @@
 // time. Each date runs under its business ID, so a date already running (a schedule, a
 // manual trigger, another backfill) is waited for, never run twice; a date that already
 // succeeded is skipped by the pipeline itself unless forced.
-import { ActivityFailure, ChildWorkflowFailure, continueAsNew, defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, ChildWorkflowFailure, continueAsNew, defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { daysBetween } from '../src/core/dates';
 import type { PipelineKey } from '../src/core/pipelines';
+import { rootMessage } from './input';
 import { runOrJoin } from './run-or-join';
 import type { DailyEtlInput, DbtDailyRunInput } from '../src/core/types';
 
@@ -22,8 +23,6 @@ export interface BackfillInput {
   done?: BackfillDateResult[];
 }
 
-/** The patch after which a long backfill continues as new instead of growing one history. */
-export const BACKFILL_CONTINUE_AS_NEW_PATCH = 'backfill-continue-as-new';
 export const DEFAULT_MAX_DATES_PER_RUN = 100;
 
 export interface BackfillDateResult {
@@ -53,22 +52,24 @@ export async function backfill(input: BackfillInput): Promise<BackfillDateResult
   const total = results.length + dates.length;
   const running = new Set<string>();
   setHandler(backfillProgressQuery, () => ({ total, done: results.length, running: [...running], results }));
-  // Runs started before this rule go on as they began: one history for every date.
-  const bounded = patched(BACKFILL_CONTINUE_AS_NEW_PATCH);
-  const limit = bounded ? Math.max(1, input.maxDatesPerRun ?? DEFAULT_MAX_DATES_PER_RUN) : Number.POSITIVE_INFINITY;
-  const mayStartMore = () => next < dates.length && next < limit && !(bounded && next > 0 && workflowInfo().continueAsNewSuggested);
+  const limit = Math.max(1, input.maxDatesPerRun ?? DEFAULT_MAX_DATES_PER_RUN);
+  const mayStartMore = () => next < dates.length && next < limit && !(next > 0 && workflowInfo().continueAsNewSuggested);
 
   const runOne = async (runDate: string): Promise<BackfillDateResult> => {
     const args = { ...input.settings, runDate, force: input.force ?? false, trigger: 'backfill' as const };
     try {
-      const run = input.pipeline === 'etl' ? await runOrJoin('etl', args) : await runOrJoin('dbt', args);
+      // The dates a backfill started are its own: cancelling or terminating the backfill cancels them.
+      const own = { cancelWithParent: true };
+      const run = input.pipeline === 'etl' ? await runOrJoin('etl', args, own) : await runOrJoin('dbt', args, own);
       if (run.joined) return { runDate, status: 'joined', detail: `${run.workflowId} was already running; it succeeded` };
       const r = run.result;
       return { runDate, status: r.status, detail: r.status === 'skipped' ? (r.reason ?? 'already succeeded') : `${run.workflowId} succeeded` };
     } catch (err) {
       // The date's run failed (ours, or the one we joined): report it and go on with the others.
+      // A backfill being cancelled ends here: its running dates are cancelled with it.
+      if (CancellationScope.current().consideredCancelled) throw err;
       if (err instanceof ChildWorkflowFailure || err instanceof ActivityFailure) {
-        return { runDate, status: 'failed', detail: `${runDate} failed: ${err.cause?.message ?? err.message}` };
+        return { runDate, status: 'failed', detail: `${runDate} failed: ${rootMessage(err)}` };
       }
       throw err;
     }

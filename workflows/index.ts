@@ -5,3 +5,4 @@ export { flinkGate } from './flink-gate';
 export { dailyEtl } from './daily-etl';
 export { scheduledDailyEtl, scheduledDbtDailyRun } from './scheduled';
 export { backfill } from './backfill';
+export { restate } from './restate';

@@ -14,29 +14,20 @@ export function dbtRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): RetryPo
 }
 
 /**
- * dbt steps: long, heartbeating; a worker that dies is noticed within a minute. A cancelled run
- * waits for the step to confirm that dbt and its queries have stopped before it records itself
- * as cancelled.
+ * dbt steps: long, heartbeating. The step heartbeats at least every 10 s, even while dbt prints
+ * nothing, and the worker sends them on within 2 s, so 30 s without one means the worker is gone:
+ * the attempt is then ended as lost and retried, and `status` says so within a minute of the
+ * loss. A cancelled run waits for the step to confirm that dbt and its queries have stopped
+ * before it records itself as cancelled.
  */
 export function dbtStepOptions(settings: RetrySettings = DEFAULT_RETRY): ActivityOptions {
   return {
     startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '30 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: dbtRetryPolicy(settings),
   };
 }
-
-/** The patch that added publishing after the test step (write-audit-publish). */
-export const PUBLISH_PATCH = 'publish-audited-day';
-/** One `dbt build` per pipeline run (models and their tests in DAG order) instead of `dbt run` then `dbt test`. */
-export const SINGLE_BUILD_PATCH = 'single-dbt-build';
-/** A run skipped because its date already succeeded leaves a ledger row saying so. */
-export const SKIPPED_RUN_LEDGER_PATCH = 'ledger-skipped-runs';
-/** The Flink gate runs the event-partition maintenance first (added after runs were in flight). */
-export const PARTITION_MAINTENANCE_PATCH = 'event-partition-maintenance';
-/** Runs carry the RunDate, Pipeline, Trigger and RunStep search attributes. */
-export const SEARCH_ATTRIBUTES_PATCH = 'search-attributes';
 
 /**
  * Publishing a tested day: one short transaction; it may wait up to a minute for readers'
@@ -68,5 +59,11 @@ export const ALERT_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
 
-/** The patch after which a run takes its dbt retry settings from the worker, not its input. */
-export const WORKER_RETRY_PATCH = 'retry-settings-from-worker';
+/**
+ * Taking the cut of a day's events: one statement copying the day (seconds per million rows);
+ * retried a few times (a retry of the same run gets the same cut back).
+ */
+export const CUT_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
+};

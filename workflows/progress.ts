@@ -1,7 +1,6 @@
 // What both pipelines show of themselves: the progress query, their search attributes and the
 // link to their page in the Web UI.
-import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { SEARCH_ATTRIBUTES_PATCH } from './policies';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { PIPELINE, RUN_DATE, RUN_STEP, runDateValue, TRIGGER } from '../src/core/search-attributes';
 import { dbtProgressSignal, progressQuery } from '../src/core/signals';
 import { DBT_STEP_PROGRESS, type DbtDailyRunProgress, type PipelineName } from '../src/core/types';
@@ -17,10 +16,10 @@ export function runLink(webUiUrl: string | undefined, namespace: string | undefi
  * Registers the progress query (and the progress signal older workers sent); the workflow
  * updates `step` on the returned object. Each step also becomes the run's RunStep search
  * attribute, beside RunDate, Pipeline and Trigger set here, so the Web UI finds runs by them
- * (runs started before search attributes existed carry none: their histories replay as they ran).
+ * (a run started without a pipeline, such as the connection check, carries none).
  */
 export function trackProgress(runDate: string, slaDeadline?: Date, search?: { pipeline: PipelineName; trigger: string | undefined }): DbtDailyRunProgress {
-  const searchable = search !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
+  const searchable = search !== undefined;
   if (searchable) {
     upsertSearchAttributes([
       { key: RUN_DATE, value: runDateValue(runDate) },

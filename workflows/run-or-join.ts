@@ -18,14 +18,20 @@ const { awaitWorkflow } = proxyActivities<Activities>({
 
 export type RunOrJoined<R> = { joined: false; workflowId: string; result: R } | { joined: true; workflowId: string; result: unknown };
 
-export async function runOrJoin(pipeline: 'dbt', input: DbtDailyRunInput): Promise<RunOrJoined<DbtDailyRunResult>>;
-export async function runOrJoin(pipeline: 'etl', input: DailyEtlInput): Promise<RunOrJoined<DailyEtlResult>>;
+/** cancelWithParent: the run ends when its parent does (a backfill's); otherwise it outlives it (a schedule's launcher). */
+export interface RunOrJoinOptions {
+  cancelWithParent?: boolean;
+}
+
+export async function runOrJoin(pipeline: 'dbt', input: DbtDailyRunInput, opts?: RunOrJoinOptions): Promise<RunOrJoined<DbtDailyRunResult>>;
+export async function runOrJoin(pipeline: 'etl', input: DailyEtlInput, opts?: RunOrJoinOptions): Promise<RunOrJoined<DailyEtlResult>>;
 export async function runOrJoin(
   pipeline: PipelineKey,
   input: DbtDailyRunInput | DailyEtlInput,
+  opts: RunOrJoinOptions = {},
 ): Promise<RunOrJoined<DbtDailyRunResult | DailyEtlResult>> {
   const workflowId = pipeline === 'etl' ? workflowIds.dailyEtl(input.runDate) : workflowIds.dbtDailyRun(input.runDate);
-  const options = { workflowId, parentClosePolicy: ParentClosePolicy.ABANDON };
+  const options = { workflowId, parentClosePolicy: opts.cancelWithParent ? ParentClosePolicy.REQUEST_CANCEL : ParentClosePolicy.ABANDON };
   try {
     const result =
       pipeline === 'etl'

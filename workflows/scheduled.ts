@@ -5,6 +5,7 @@
 // is waited for, not started twice.
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { addDays } from '../src/core/dates';
+import { restateLateDays, type RestateResult } from './restate';
 import { runOrJoin } from './run-or-join';
 import type { DailyEtlInput, DbtDailyRunInput } from '../src/core/types';
 
@@ -39,6 +40,8 @@ export interface LaunchedRun {
   workflowId: string;
   joined: boolean;
   status: string;
+  /** The nightly look-back: the published days restated after the date's run (dbt run only). */
+  restated?: Pick<RestateResult, 'from' | 'to' | 'days' | 'moved'>;
 }
 
 function launched(runDate: string, run: { joined: boolean; workflowId: string; result: unknown }): LaunchedRun {
@@ -46,10 +49,25 @@ function launched(runDate: string, run: { joined: boolean; workflowId: string; r
   return { runDate, workflowId: run.workflowId, joined: run.joined, status: typeof status === 'string' ? status : 'succeeded' };
 }
 
+/**
+ * The night: the day that just ended, then the look-back over the published days before it that
+ * received events after their cut, each restated as its own date's run. A failure of the day's
+ * run does not stop the look-back (and is raised after it).
+ */
 export async function scheduledDbtDailyRun(input: ScheduledRunInput = {}): Promise<LaunchedRun> {
   const scheduled = scheduledTime();
   const runDate = runDateFor(scheduled);
-  return launched(runDate, await runOrJoin('dbt', { ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }));
+  let run: LaunchedRun | undefined;
+  let failure: Error | undefined;
+  try {
+    run = launched(runDate, await runOrJoin('dbt', { ...input.pipeline, runDate, scheduledTime: scheduled.toISOString(), trigger: 'schedule' }));
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+  }
+  // A restated day's SLA counts from its own start: the night's deadline is yesterday's.
+  const { from, to, days, moved } = await restateLateDays({ through: addDays(runDate, -1), settings: input.pipeline }, runDate);
+  if (failure !== undefined) throw failure;
+  return { ...run!, restated: { from, to, days, moved } };
 }
 
 export interface ScheduledEtlInput {

@@ -77,10 +77,14 @@ export function createPublishActivities(deps: PublishDeps) {
             await client.query(`DROP TABLE ${partition}`);
             replaced.push(`${day.meta.schema}.${day.meta.model}`);
           }
+          // The build left autovacuum off on the day's table (so no autovacuum holds it now):
+          // published, it is a table like any other.
+          await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} RESET (autovacuum_enabled)`);
           await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} SET SCHEMA ${pg.escapeIdentifier(day.meta.schema)}`);
           await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${partition} FOR VALUES IN (${pg.escapeLiteral(input.runDate)})`);
           heartbeat();
         }
+        if (input.cutId) await recordPublishedCut(client, input, audited, replaced);
         await client.query('COMMIT');
         return { runDate: input.runDate, models: audited.map(qualified), replaced, alreadyPublished: false, milliseconds: Date.now() - started };
       } catch (err) {
@@ -92,6 +96,34 @@ export function createPublishActivities(deps: PublishDeps) {
       }
     },
   };
+}
+
+/** The model that compares the day as published before with the day as just built (see dbt). */
+export const RESTATEMENT_MODEL = 'fct_daily_metrics_restatement';
+const RESTATED_MODEL = 'fct_daily_metrics';
+
+/**
+ * In the publishing transaction: the cut the day was built from becomes the day's published cut,
+ * and when the day replaced a published version, dbt's comparison of the two goes into
+ * orchestrator.restatements, as computed (per campaign and the total).
+ */
+async function recordPublishedCut(client: pg.PoolClient, input: PublishInput, audited: AuditedDay[], replaced: string[]): Promise<void> {
+  const { rows } = await client.query<{ workflow_id: string; run_id: string; trigger: string }>(
+    'UPDATE realtime_cut.cuts SET published_at = now() WHERE cut_id = $1 AND run_date = $2 RETURNING workflow_id, run_id, trigger',
+    [input.cutId, input.runDate],
+  );
+  const cut = rows[0];
+  const compare = audited.find((d) => d.meta.model === RESTATEMENT_MODEL);
+  if (!cut || !compare || !replaced.includes(`${compare.meta.schema}.${RESTATED_MODEL}`)) return;
+  const table = `${pg.escapeIdentifier(compare.meta.schema)}.${pg.escapeIdentifier(compare.relname)}`;
+  await client.query(
+    `INSERT INTO orchestrator.restatements (run_date, workflow_id, run_id, trigger, campaign_id, rows_before, rows_after,
+       spend_before, spend_after, revenue_before, revenue_after, conversions_before, conversions_after, roas_before, roas_after, largest_change)
+     SELECT $1::date, $2, $3, $4, campaign_id, rows_before, rows_after, spend_before, spend_after, revenue_before, revenue_after,
+            conversions_before, conversions_after, roas_before, roas_after, largest_change
+     FROM ${table} ORDER BY campaign_id NULLS LAST`,
+    [input.runDate, cut.workflow_id, cut.run_id, cut.trigger],
+  );
 }
 
 interface AuditedDay {

@@ -1,13 +1,15 @@
 // Runs one dbt command as one child process (never one process per model), with an argument
 // array (never a shell string), its own target path, and dbt's JSON log parsed line by line.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { urlParts } from '../../src/db/url';
-import { startDbtForkServer, type DbtForkServer } from './forkserver';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import { urlParts } from '../../src/platform/db/url';
+import { dbtEnvironment } from './dbt-env';
+import { startDbtForkServer, WarmDbtRefused, type DbtForkServer, type DbtVersions } from './forkserver';
 
 export type DbtCommand = 'debug' | 'parse' | 'run' | 'test' | 'build' | 'seed' | 'retry' | 'show';
 
@@ -72,6 +74,22 @@ export interface DbtRunnerOptions {
   keepWarm?: boolean;
   /** Told once if the warm dbt could not start (the runner then starts dbt plainly). */
   onWarmUnavailable?: (err: Error) => void;
+  /**
+   * The versions the warm dbt is known to work with, by distribution name (default: the pins of
+   * requirements.txt). Any other dbt-core, dbt-adapters, dbt-postgres, dbt-common or Jinja2
+   * runs plain until someone checks it and updates the pins.
+   */
+  pinnedVersions?: Record<string, string>;
+}
+
+/** Whether dbt is kept warm, with which versions, and why not when it is not. */
+export interface WarmDbtStatus {
+  warm: boolean;
+  /** Steps start from a parse kept in memory (else each reads the saved parse). */
+  keptParse: boolean;
+  versions: DbtVersions;
+  /** Why dbt runs plain, or why something of the warm dbt fell back (empty when all is well). */
+  reasons: string[];
 }
 
 export type DbtRunner = (invocation: DbtInvocation, onEvent?: (event: DbtLogEvent) => void) => Promise<DbtProcessResult>;
@@ -81,6 +99,33 @@ export interface ManagedDbtRunner extends DbtRunner {
   close(): Promise<void>;
   /** Whether invocations go through the warm dbt (known after the first one). */
   readonly warm: boolean;
+  /** Starts the warm dbt if it is wanted and not started yet, and says how it went. */
+  warmStatus(): Promise<WarmDbtStatus>;
+}
+
+/** The distributions the warm dbt depends on, checked against their pins. */
+export const WARM_DBT_DISTRIBUTIONS = ['dbt-core', 'dbt-adapters', 'dbt-postgres', 'dbt-common', 'Jinja2'] as const;
+
+/** `name==version` lines of a requirements file, by lower-case name. */
+export function pinnedRequirements(file = path.join(PROJECT_ROOT, 'requirements.txt')): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const pins: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Za-z0-9._-]+)\s*==\s*([^\s;#]+)/.exec(line);
+    if (m) pins[m[1]!.toLowerCase()] = m[2]!;
+  }
+  return pins;
+}
+
+/** Why these versions are not the pinned set (undefined when they are). */
+export function versionMismatch(versions: DbtVersions, pins: Record<string, string>): string | undefined {
+  const lower = Object.fromEntries(Object.entries(pins).map(([k, v]) => [k.toLowerCase(), v]));
+  const off = WARM_DBT_DISTRIBUTIONS.flatMap((name) => {
+    const want = lower[name.toLowerCase()];
+    const have = versions[name] ?? null;
+    return want === have ? [] : [`${name} ${have ?? 'not installed'} (pinned: ${want ?? 'none'})`];
+  });
+  return off.length ? `not the pinned versions of requirements.txt: ${off.join(', ')}; dbt runs plain until these are checked and pinned` : undefined;
 }
 
 /** One running dbt, however it was started: its output (JSON lines) and how it ended. */
@@ -146,98 +191,17 @@ function spawnDbt(command: { file: string; args: string[] }, env: Record<string,
 
 export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
   const db = urlParts(opts.databaseUrl);
-  // TLS settings of the URL reach dbt too: sslmode through the profile, the files through libpq's variables.
-  const tls = new URL(opts.databaseUrl).searchParams;
-  const libpqTls = Object.fromEntries(
-    (
-      [
-        ['sslrootcert', 'PGSSLROOTCERT'],
-        ['sslcert', 'PGSSLCERT'],
-        ['sslkey', 'PGSSLKEY'],
-      ] as const
-    ).flatMap(([param, variable]) => (tls.get(param) ? [[variable, tls.get(param)!]] : [])),
-  );
   const launch = dbtLauncher(opts.dbtBin);
   const python = path.join(path.dirname(opts.dbtBin), 'python');
-  let server: Promise<DbtForkServer | undefined> | undefined;
-  let warmInUse = false;
   /** What every dbt process gets in its environment: the connection, the run's name and date, where to write. */
   const dbtEnv = (invocation: Pick<DbtInvocation, 'applicationName' | 'runDate' | 'targetPath'>): Record<string, string> => ({
-    DBT_PG_HOST: db.host,
-    DBT_PG_PORT: String(db.port),
-    DBT_PG_USER: db.user,
-    DBT_PG_PASSWORD: db.password,
-    DBT_PG_DBNAME: db.database,
-    // The session's role from its first statement on (libpq's startup options): a SET ROLE
-    // (dbt's profile `role`) would be undone by the first ROLLBACK of its transaction, and a table
-    // built after it would belong to the login, which the owner role cannot then read.
-    ...(opts.role ? { PGOPTIONS: `-c role=${opts.role}` } : {}),
-    DBT_PG_SSLMODE: tls.get('sslmode') ?? '',
-    ...libpqTls,
-    // Not in the profile (dbt hashes the profile, and a name per run would force a full
-    // parse every time): libpq reads it from the environment.
-    PGAPPNAME: invocation.applicationName ?? 'roas-dbt',
-    ...(invocation.runDate ? { ROAS_RUN_DATE: invocation.runDate } : {}),
-    ...(opts.sharedParseFile && existsSync(opts.sharedParseFile) ? { DBT_PARTIAL_PARSE_FILE_PATH: opts.sharedParseFile } : {}),
-    DBT_THREADS: String(opts.threads),
-    DBT_TARGET_PATH: invocation.targetPath,
-    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-    DBT_VERSION_CHECK: 'false',
-    DBT_PARTIAL_PARSE: 'true',
+    ...dbtEnvironment(opts, invocation),
     ROAS_PARENT_PID: String(process.pid),
   });
   // The kept parse is only for this project on this database (dbt writes the database and
   // schema of every model into its parse).
   const manifestKey = JSON.stringify([opts.projectDir, db.host, db.port, db.user, db.database]);
-  let prepared = false;
-  const startServer = async (): Promise<DbtForkServer | undefined> => {
-    try {
-      const started = await startDbtForkServer(python);
-      // Parse once inside the warm dbt and keep the result: the steps then skip reading and
-      // checking a saved parse as well. If this fails, each step parses as dbt always does.
-      const scratch = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-parse-'));
-      const args = ['parse', '--project-dir', opts.projectDir, '--profiles-dir', opts.projectDir, '--log-format', 'json', '--log-path', path.join(scratch, 'logs'), '--no-use-colors'];
-      const answer = await started.prepare({ args, env: dbtEnv({ applicationName: 'roas-dbt-parse', targetPath: scratch }), cwd: opts.projectDir, key: manifestKey });
-      rmSync(scratch, { recursive: true, force: true });
-      prepared = answer.prepared;
-      if (!prepared) opts.onWarmUnavailable?.(new Error(`the warm dbt could not keep a parse of the project (${answer.error ?? 'no reason given'}); each step reads the saved parse instead`));
-      return started;
-    } catch (err) {
-      opts.onWarmUnavailable?.(err as Error);
-      return undefined;
-    }
-  };
-  /** The invocation started through the warm dbt, or undefined to start it plainly. */
-  const warm = async (command: DbtCommand, args: string[], env: Record<string, string>, signal: AbortSignal | undefined): Promise<StartedDbt | undefined> => {
-    if (!opts.keepWarm || process.platform !== 'linux' || !existsSync(python)) return undefined;
-    server ??= startServer();
-    let forkServer = await server;
-    if (!forkServer) return undefined;
-    const request = () => ({
-      script: opts.dbtBin,
-      args,
-      env,
-      cwd: opts.projectDir,
-      signal,
-      ...(prepared && KEPT_PARSE_COMMANDS.has(command) ? { manifestKey } : {}),
-    });
-    let forked;
-    try {
-      forked = await forkServer.run(request());
-    } catch {
-      // The warm dbt died (killed, out of memory): start a new one once, else go plain.
-      server = startServer();
-      forkServer = await server;
-      if (!forkServer) return undefined;
-      forked = await forkServer.run(request());
-    }
-    warmInUse = true;
-    return {
-      output: forked.output,
-      stderr: () => '',
-      done: forked.exit.then(({ exitCode, reusedParse }) => ({ exitCode, cancelled: Boolean(signal?.aborted), reusedParse })),
-    };
-  };
+  const warmDbt = keepWarmDbt({ ...opts, python, manifestKey, parseEnv: (targetPath) => dbtEnv({ applicationName: 'roas-dbt-parse', targetPath }) });
   const run: DbtRunner = async (invocation, onEvent) => {
     mkdirSync(invocation.targetPath, { recursive: true });
     const args = [
@@ -262,7 +226,7 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
 
     const env = dbtEnv(invocation);
     const started = Date.now();
-    const proc = (await warm(invocation.command, args, env, invocation.signal)) ?? spawnDbt(launch(args), env, opts.projectDir, invocation.signal);
+    const proc = (await warmDbt.fork(invocation.command, args, env, invocation.signal)) ?? spawnDbt(launch(args), env, opts.projectDir, invocation.signal);
 
     const notable: DbtLogEvent[] = [];
     const raw: string[] = [];
@@ -293,15 +257,124 @@ export function createDbtRunner(opts: DbtRunnerOptions): ManagedDbtRunner {
       reusedParse: ended.reusedParse ?? false,
     };
   };
+  return Object.defineProperties(run, {
+    close: { value: warmDbt.close },
+    warm: { get: () => warmDbt.inUse },
+    warmStatus: { value: warmDbt.status },
+  }) as ManagedDbtRunner;
+}
+
+interface WarmDbtOptions extends DbtRunnerOptions {
+  python: string;
+  /** Which project, database and login a kept parse is for. */
+  manifestKey: string;
+  /** The environment of the warm dbt's own parse, its scratch target path given. */
+  parseEnv: (targetPath: string) => Record<string, string>;
+}
+
+/**
+ * The runner's warm dbt (forkserver.py): started on first use, its parse kept, replaced (the old
+ * one closed) if it dies, and given up for plain processes when it cannot be trusted, with the
+ * reasons kept for the worker's log, /metrics and the dashboard.
+ */
+function keepWarmDbt(opts: WarmDbtOptions) {
+  let server: Promise<DbtForkServer | undefined> | undefined;
+  let current: DbtForkServer | undefined;
+  let inUse = false;
+  let prepared = false;
+  let versions: DbtVersions = {};
+  const reasons: string[] = [];
+  const fellBack = (why: string) => {
+    if (!reasons.includes(why)) {
+      reasons.push(why);
+      opts.onWarmUnavailable?.(new Error(why));
+    }
+  };
+  const wanted = () => Boolean(opts.keepWarm) && process.platform === 'linux' && existsSync(opts.python);
+  const start = async (): Promise<DbtForkServer | undefined> => {
+    const old = current;
+    current = undefined;
+    await old?.close().catch(() => undefined);
+    const started = await startAndPrepare(opts, fellBack);
+    versions = started.versions;
+    prepared = started.prepared;
+    current = started.server;
+    return current;
+  };
+  /** The invocation started through the warm dbt, or undefined to start it plainly. */
+  const fork = async (command: DbtCommand, args: string[], env: Record<string, string>, signal: AbortSignal | undefined): Promise<StartedDbt | undefined> => {
+    if (!wanted()) return undefined;
+    server ??= start();
+    const used = server;
+    let forkServer = await used;
+    if (!forkServer) return undefined;
+    const request = { script: opts.dbtBin, args, env, cwd: opts.projectDir, signal, ...(prepared && KEPT_PARSE_COMMANDS.has(command) ? { manifestKey: opts.manifestKey } : {}) };
+    let forked;
+    try {
+      forked = await forkServer.run(request);
+    } catch (err) {
+      if (err instanceof WarmDbtRefused) {
+        fellBack(err.message);
+        return undefined;
+      }
+      // The warm dbt died (killed, out of memory): replace it once (unless a step running beside
+      // this one already has), else go plain.
+      if (server === used) server = start();
+      forkServer = await server;
+      if (!forkServer) return undefined;
+      forked = await forkServer.run(request).catch(() => undefined);
+      if (!forked) return undefined;
+    }
+    inUse = true;
+    return {
+      output: forked.output,
+      stderr: () => '',
+      done: forked.exit.then(({ exitCode, reusedParse }) => ({ exitCode, cancelled: Boolean(signal?.aborted), reusedParse })),
+    };
+  };
+  const status = async (): Promise<WarmDbtStatus> => {
+    if (!wanted()) {
+      const why = !opts.keepWarm ? 'not asked to keep dbt warm (a one-off command)' : process.platform !== 'linux' ? 'the warm dbt needs Linux' : "no Python beside the dbt program";
+      return { warm: false, keptParse: false, versions, reasons: [why] };
+    }
+    server ??= start();
+    const forkServer = await server;
+    return { warm: Boolean(forkServer), keptParse: Boolean(forkServer) && prepared, versions, reasons: [...reasons] };
+  };
   const close = async () => {
     const forkServer = await server;
     server = undefined;
+    current = undefined;
     await forkServer?.close();
   };
-  return Object.defineProperties(run, {
-    close: { value: close },
-    warm: { get: () => warmInUse },
-  }) as ManagedDbtRunner;
+  return { fork, status, close, get inUse() { return inUse; } };
+}
+
+/** Starts a warm dbt and has it keep a parse; no server (with the reason told) when it cannot be trusted. */
+async function startAndPrepare(opts: WarmDbtOptions, fellBack: (why: string) => void): Promise<{ server?: DbtForkServer; prepared: boolean; versions: DbtVersions }> {
+  let started: DbtForkServer;
+  try {
+    started = await startDbtForkServer(opts.python);
+  } catch (err) {
+    fellBack(`the warm dbt could not start: ${(err as Error).message}`);
+    return { prepared: false, versions: {} };
+  }
+  const versions = started.versions;
+  const refusal = !started.preloaded ? (started.error ?? 'dbt could not be imported') : versionMismatch(versions, opts.pinnedVersions ?? pinnedRequirements());
+  if (refusal) {
+    fellBack(refusal);
+    await started.close();
+    return { prepared: false, versions };
+  }
+  // Parse once inside the warm dbt and keep the result: the steps then skip reading and
+  // checking a saved parse as well. If this fails, each step parses as dbt always does.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-parse-'));
+  const args = ['parse', '--project-dir', opts.projectDir, '--profiles-dir', opts.projectDir, '--log-format', 'json', '--log-path', path.join(scratch, 'logs'), '--no-use-colors'];
+  const answer = await started.prepare({ args, env: opts.parseEnv(scratch), cwd: opts.projectDir, key: opts.manifestKey });
+  rmSync(scratch, { recursive: true, force: true });
+  if (!answer.prepared) fellBack(`the warm dbt could not keep a parse of the project (${answer.error ?? 'no reason given'}); each step reads the saved parse instead`);
+  if (answer.threads) fellBack(`the warm dbt runs ${answer.threads.length} threads after parsing (${answer.threads.join(', ')}): it will not fork, every step runs plain`);
+  return { server: started, prepared: answer.prepared, versions };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import type { Logger } from '../../src/logger';
+import type { Logger } from '../../src/platform/logger';
 import { workflowIds } from '../../src/core/signals';
 import type { DbtRunState, ReportSummary, ValidationCheck, ValidationThresholds } from '../../src/core/types';
 import { readReportData } from './report-data';

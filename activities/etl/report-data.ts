@@ -70,6 +70,15 @@ export interface TrendRow {
   roas: number | null;
 }
 
+/** A day of the window restated after late rows arrived (rpt_window_restatements). */
+export interface RestatedRow {
+  metric_date: string;
+  restatements: number;
+  roas_first_published: number | null;
+  roas_now: number | null;
+  roas_change_pct: number | null;
+}
+
 export interface ReportData {
   runDate: string;
   totals: DailyTotals;
@@ -78,6 +87,8 @@ export interface ReportData {
   campaigns: CampaignRow[];
   trend: TrendRow[];
   campaignTrend: Record<string, unknown>[];
+  /** Days of the window restated since they were first published. */
+  restated?: RestatedRow[];
   /** CSV file name → contents, straight from the report models. */
   csv: Record<string, string>;
 }
@@ -90,6 +101,7 @@ export const REPORT_MODELS = [
   { key: 'campaigns', model: 'rpt_campaign_daily', file: 'campaigns.csv', orderBy: 'roas DESC NULLS LAST, campaign_id' },
   { key: 'channels', model: 'rpt_channel_daily_summary', file: 'channels.csv', orderBy: 'spend_krw DESC, channel' },
   { key: 'campaignTrend', model: 'rpt_campaign_roas_7d', file: 'campaign_roas_7d.csv', orderBy: 'roas_7d DESC NULLS LAST, campaign_id' },
+  { key: 'restated', model: 'rpt_window_restatements', file: 'restatements_7d.csv', orderBy: 'metric_date' },
 ] as const;
 
 type ReportKey = (typeof REPORT_MODELS)[number]['key'];
@@ -134,6 +146,7 @@ export async function readReportData(pool: pg.Pool, runDate: string): Promise<Re
       campaigns: parsed<CampaignRow>(rows.campaigns, TEXT_COLUMNS),
       trend: parsed<TrendRow>(rows.trend, TEXT_COLUMNS),
       campaignTrend: parsed<Record<string, unknown>>(rows.campaignTrend, TEXT_COLUMNS),
+      restated: parsed<RestatedRow>(rows.restated, TEXT_COLUMNS),
       csv,
     };
   } catch (err) {

@@ -38,6 +38,17 @@ function missingDays(text: string | null): string[] {
   return text ? text.split(',').map((d) => d.trim()) : [];
 }
 
+/** Which days of the window were restated after late rows arrived, and how far their ROAS moved (dbt's figures). */
+export function restatedNote(restated: { day: string; roasFirst: number | null; roasNow: number | null; changePct: number | null }[]): string {
+  if (!restated.length) return '';
+  const days = restated.map((r) => `${r.day} (ROAS ${ratio(r.roasFirst)} → ${ratio(r.roasNow)}${r.changePct === null ? '' : `, ${r.changePct >= 0 ? '+' : ''}${r.changePct.toFixed(1)} %`})`);
+  return `Restated after late data arrived: ${days.join(', ')}.`;
+}
+
+function restatedOf(data: ReportData) {
+  return (data.restated ?? []).map((r) => ({ day: r.metric_date, roasFirst: r.roas_first_published, roasNow: r.roas_now, changePct: r.roas_change_pct }));
+}
+
 function windowNote(missing: string[]): string {
   return missing.length ? `The 7-day window lacks ${missing.join(', ')} (not published: the run failed its tests or has not run).` : '';
 }
@@ -86,6 +97,7 @@ export function renderHtml(data: ReportData, charts: Chart[], checks: Validation
   <div class="kpi"><div class="label">Impressions / clicks / conversions</div><div class="value">${t.impressions.toLocaleString('en-US')} / ${t.clicks.toLocaleString('en-US')} / ${t.conversions.toLocaleString('en-US')}</div></div>
 </section>
 ${missing.length ? `<p class="sub" id="window-note">${escapeHtml(windowNote(missing))}</p>` : ''}
+${restatedOf(data).length ? `<p class="sub" id="restated-note">${escapeHtml(restatedNote(restatedOf(data)))}</p>` : ''}
 ${
   warnings.length
     ? `<section><h2>Data quality notes</h2><ul class="checks">${warnings.map((c) => `<li class="${c.status}">${escapeHtml(c.name)}: ${escapeHtml(c.detail)}</li>`).join('')}</ul></section>`
@@ -163,6 +175,7 @@ export async function writeReport(reportsDir: string, data: ReportData, checks: 
     roas7d: data.totals.roas_7d,
     roasChangePct: data.totals.roas_change_pct,
     windowMissingDays: missingDays(data.totals.window_missing_days),
+    restatedDays: restatedOf(data),
     campaigns: data.totals.campaigns,
   };
 }
@@ -176,6 +189,7 @@ export function slackSummary(summary: ReportSummary, checks: ValidationCheck[]):
       `Spend ${krw(summary.spendKrw)} · Revenue ${krw(summary.revenueKrw)} · ROAS ${ratio(summary.roas)} · ${summary.campaigns} campaigns`,
       change === null ? 'No 7-day history to compare with yet.' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)} % against the 7-day ROAS of ${ratio(summary.roas7d)}`,
       ...(summary.windowMissingDays.length ? [windowNote(summary.windowMissingDays)] : []),
+      ...(summary.restatedDays?.length ? [restatedNote(summary.restatedDays)] : []),
       ...(warnings.length ? [`Data quality notes: ${warnings.map((w) => w.name).join(', ')}`] : []),
       `Report: ${summary.htmlPath}`,
     ],

@@ -83,6 +83,7 @@ def publish(url, run_date, tag, lock_timeout_ms=60_000):
                         cur.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(parent, partition))
                     cur.execute(sql.SQL("DROP TABLE {}").format(partition))
                     replaced.append(f"{meta['schema']}.{meta['model']}")
+                cur.execute(sql.SQL("ALTER TABLE {}.{} RESET (autovacuum_enabled)").format(sql.Identifier(AUDIT_SCHEMA), sql.Identifier(relname)))
                 cur.execute(
                     sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
                         sql.Identifier(AUDIT_SCHEMA), sql.Identifier(relname), sql.Identifier(meta["schema"])

@@ -18,22 +18,26 @@ export interface RunsFilter {
 }
 
 const STATUS_CLAUSE: Record<RunStatus, string> = {
-  succeeded: 'ExecutionStatus = "Completed" AND RunStep = "succeeded"',
-  skipped: 'ExecutionStatus = "Completed" AND RunStep = "skipped"',
+  succeeded: 'ExecutionStatus = "Completed" AND `RunStep` = "succeeded"',
+  skipped: 'ExecutionStatus = "Completed" AND `RunStep` = "skipped"',
   failed: 'ExecutionStatus = "Failed"',
   running: 'ExecutionStatus = "Running"',
   cancelled: 'ExecutionStatus = "Canceled"',
   'timed-out': 'ExecutionStatus = "TimedOut"',
 };
 
-/** The visibility query for these filters; every value comes from a fixed list or a checked date. */
+/**
+ * The visibility query for these filters; every value comes from a fixed list or a checked date.
+ * The project's own search attributes are quoted with backticks: `Trigger` is a reserved word of
+ * the visibility query language, and quoting every name keeps the next one from biting.
+ */
 export function runsQuery(filter: RunsFilter): string {
-  const clauses = [filter.pipeline ? `Pipeline = "${checkedWord(filter.pipeline)}"` : `Pipeline IN (${PIPELINE_NAMES.map((n) => `"${n}"`).join(', ')})`];
-  if (filter.from) clauses.push(`RunDate >= "${checkedDate(filter.from)}T00:00:00Z"`);
+  const clauses = [filter.pipeline ? `\`Pipeline\` = "${checkedWord(filter.pipeline)}"` : `\`Pipeline\` IN (${PIPELINE_NAMES.map((n) => `"${n}"`).join(', ')})`];
+  if (filter.from) clauses.push(`\`RunDate\` >= "${checkedDate(filter.from)}T00:00:00Z"`);
   // Before the next day, not "<=" the day: a server may keep the datetime in another form, and
   // equality on it does not hold everywhere.
-  if (filter.to) clauses.push(`RunDate < "${addDays(checkedDate(filter.to), 1)}T00:00:00Z"`);
-  if (filter.trigger) clauses.push(`Trigger = "${checkedWord(filter.trigger)}"`);
+  if (filter.to) clauses.push(`\`RunDate\` < "${addDays(checkedDate(filter.to), 1)}T00:00:00Z"`);
+  if (filter.trigger) clauses.push(`\`Trigger\` = "${checkedWord(filter.trigger)}"`);
   if (filter.status) clauses.push(STATUS_CLAUSE[filter.status]);
   return clauses.join(' AND ');
 }

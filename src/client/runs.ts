@@ -1,8 +1,9 @@
 // Starting pipeline runs from clients (CLI, npm start, tests): business workflow IDs, so a
 // scheduled run, a manual trigger and a backfill of the same date never run at once.
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import type { Config } from '../config';
-import { dailyEtl, dbtDailyRun } from '../../workflows';
+import type { Config } from '../platform/config';
+import type { dailyEtl, dbtDailyRun } from '../../workflows';
+import { PIPELINES } from '../core/pipelines';
 import { workflowIds } from '../core/signals';
 import type { DailyEtlInput, DbtDailyRunInput } from '../core/types';
 import { RunAlreadyInProgressError } from '../core/errors';
@@ -27,7 +28,7 @@ export type EtlStartOptions = Omit<DailyEtlInput, 'runDate' | 'webUiUrl' | 'name
 async function startRun<W extends typeof dbtDailyRun | typeof dailyEtl>(
   client: Client,
   config: Config,
-  workflow: W,
+  workflowType: string,
   workflowId: string,
   label: string,
   runDate: string,
@@ -45,7 +46,8 @@ async function startRun<W extends typeof dbtDailyRun | typeof dailyEtl>(
     staticSummary: `${label} for ${runDate}`,
   };
   try {
-    return await client.workflow.start(workflow, options);
+    // Started by its type's name: the client never loads workflow code.
+    return await client.workflow.start<W>(workflowType, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new RunAlreadyInProgressError(
@@ -57,9 +59,9 @@ async function startRun<W extends typeof dbtDailyRun | typeof dailyEtl>(
 }
 
 export function startDbtDailyRun(client: Client, config: Config, runDate: string, opts: StartOptions = {}): Promise<WorkflowHandle<typeof dbtDailyRun>> {
-  return startRun(client, config, dbtDailyRun, workflowIds.dbtDailyRun(runDate), 'dbt daily run', runDate, opts);
+  return startRun<typeof dbtDailyRun>(client, config, PIPELINES.dbt.workflowType, workflowIds.dbtDailyRun(runDate), 'dbt daily run', runDate, opts);
 }
 
 export function startDailyEtl(client: Client, config: Config, runDate: string, opts: EtlStartOptions = {}): Promise<WorkflowHandle<typeof dailyEtl>> {
-  return startRun(client, config, dailyEtl, workflowIds.dailyEtl(runDate), 'daily ETL', runDate, opts);
+  return startRun<typeof dailyEtl>(client, config, PIPELINES.etl.workflowType, workflowIds.dailyEtl(runDate), 'daily ETL', runDate, opts);
 }

@@ -1,7 +1,7 @@
 // The two Temporal Schedules, defined in code and applied idempotently: created when missing,
 // updated to match otherwise; a paused schedule stays paused.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 import { PIPELINE_KEYS, PIPELINES, type PipelineKey } from '../core/pipelines';
 import { pipelineSettings } from './runs';
 

@@ -1,22 +1,16 @@
 // Run dates are UTC calendar days written YYYY-MM-DD.
-import { UsageError } from './errors';
+import { LIMITS, parseBoundedDate } from './limits';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-
+/** A run date given by a person or a client: a calendar day from the earliest date to tomorrow (UTC). */
 export function parseRunDate(value: string, what = 'date'): string {
-  if (!DATE.test(value)) throw new UsageError(`${what} "${value}" is not a date: write it as YYYY-MM-DD, e.g. 2026-11-27`);
-  const t = Date.parse(`${value}T00:00:00Z`);
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== value) {
-    throw new UsageError(`${what} "${value}" does not exist in the calendar`);
-  }
-  return value;
+  return parseBoundedDate(value, what);
 }
 
-/** Every UTC day from `from` to `to`, inclusive. */
+/** Every UTC day from `from` to `to`, inclusive; never more than the largest range allowed anywhere. */
 export function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  for (let d = from; d <= to && out.length <= LIMITS.maxLargeRangeDays; d = addDays(d, 1)) out.push(d);
+  if (out.length > LIMITS.maxLargeRangeDays) throw new RangeError(`${from}..${to} spans more than ${LIMITS.maxLargeRangeDays} days`);
   return out;
 }
 

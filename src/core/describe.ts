@@ -21,10 +21,35 @@ export function flinkWaitText(runDate: string, since: string | undefined, nowMs:
   return `waiting for Flink to report ${runDate} complete (${s ? `${s}; ` : ''}if it is complete: roas flink-complete --date ${runDate})`;
 }
 
+const hhmm = (iso: string) => `${iso.slice(11, 16)} UTC`;
+
+/**
+ * How a step's previous attempt ended and when the next one ran or will: "attempt 1 lost (worker
+ * gone), retried at 12:41 UTC". Empty when the step is on its first attempt.
+ */
+export function lastAttemptText(p: Pick<DbtDailyRunProgress, 'lastAttempt'>, nowMs: number): string {
+  const a = p.lastAttempt;
+  if (!a) return '';
+  const how = a.lost ? `attempt ${a.attempt} lost (worker gone)` : `attempt ${a.attempt} failed (${a.failure ?? 'no message'})`;
+  if (a.retriedAt) return `${how}, retried at ${hhmm(a.retriedAt)}`;
+  if (!a.retryAt) return how;
+  return Date.parse(a.retryAt) > nowMs ? `${how}, retry at ${hhmm(a.retryAt)}` : `${how}, retry due since ${hhmm(a.retryAt)} (waiting for a worker)`;
+}
+
 export function describeProgress(p: DbtDailyRunProgress, nowMs: number): string {
+  const last = lastAttemptText(p, nowMs);
+  const now = stepText(p, nowMs);
+  return last ? `${now}; ${last}` : now;
+}
+
+function stepText(p: DbtDailyRunProgress, nowMs: number): string {
   const s = sinceText(p.stepSince, nowMs);
   switch (p.step) {
     case 'waiting-for-flink':
+      // Only a gate that has looked and found no marker waits for Flink; before that it is still
+      // looking, and once open the run moves on to dbt.
+      if (p.flinkGate === 'checking') return `looking for Flink's marker of ${p.runDate}${s ? ` (${s})` : ''}`;
+      if (p.flinkGate === 'open') return `Flink reported ${p.runDate} complete; starting dbt`;
       return flinkWaitText(p.runDate, p.stepSince, nowMs);
     case 'waiting-for-dbt-run':
       return `waiting for the dbt run of ${p.runDate} to succeed${s ? ` (${s})` : ''}`;
@@ -43,12 +68,26 @@ export function describeProgress(p: DbtDailyRunProgress, nowMs: number): string 
  * The line of a dbt message that says what went wrong. dbt's errors begin "Database Error in
  * model X (path)", which the node's name already says, and put the cause on the next line.
  */
-function causeOf(message: string): string {
+export function causeOf(message: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
   const head = lines[0] ?? '';
   const kind = /^(\w+ Error) in \S+ \S+ \(.*\)$/.exec(head)?.[1];
   const cause = lines[1];
   return kind && cause && !cause.startsWith('compiled code at') ? `${kind}: ${cause}` : head;
+}
+
+/** A word of a command line as a person pastes it into a POSIX shell: quoted only when it must be. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The command that runs dbt by hand exactly as the worker ran it for a date (`roas dbt`: the
+ * same dbt, project, server, login, role and run date, its own target path): what an alert
+ * prints to reproduce a failed step.
+ */
+export function dbtByHandCommand(runDate: string, dbtArgs: readonly string[]): string {
+  return ['roas', 'dbt', '--date', runDate, '--', ...dbtArgs].map(shellQuote).join(' ');
 }
 
 /** A failing node in an alert or on a terminal: name, status, failing rows, first line of its message. */

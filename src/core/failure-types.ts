@@ -18,6 +18,9 @@ export const DBT_TEST_FAILURE = 'DbtTestFailure';
 export const DBT_NOTHING_SELECTED = 'DbtNothingSelected';
 
 
+/** A run was started for a date outside the accepted range (before the earliest date, after tomorrow) or not a date at all. */
+export const INVALID_RUN_DATE = 'InvalidRunDate';
+
 /** Flink did not report the date complete before the gate's deadline. */
 export const FLINK_GATE_DEADLINE = 'FlinkGateDeadline';
 

@@ -46,6 +46,8 @@ export interface DbtStepInput {
   step: DbtStep;
   /** dbt selectors, e.g. ['tag:daily_run']. */
   select: string[];
+  /** Leave the seeds' published tables as they are (a trial, `roas test-step`): the models read them. */
+  keepSeeds?: boolean;
 }
 
 export interface DbtStepResult {
@@ -91,13 +93,35 @@ export interface FlinkGateOptions {
   recheckMs: number;
 }
 
+/** What started a run: a schedule, a person, a backfill, or the nightly look-back restating a published day. */
+export type RunTrigger = 'schedule' | 'manual' | 'backfill' | 'restatement';
+
+/** The cut of a day's events one dbt run read (realtime_cut.cuts). */
+export interface EventCut {
+  cutId: string;
+  runDate: string;
+  rows: number;
+  maxIngestedAt: string | null;
+  snapshot: string;
+  seconds: number;
+}
+
+/** A published day that received rows after the cut it was built from. */
+export interface LateDay {
+  runDate: string;
+  cutRows: number;
+  rowsNow: number;
+  lateRows: number;
+  publishedAt: string;
+}
+
 export interface DbtDailyRunInput {
   runDate: string;
   /** When the run was due (ISO); the SLA counts from here. Defaults to the workflow's start. */
   scheduledTime?: string;
   /** Run even if the date already succeeded. */
   force?: boolean;
-  trigger?: 'schedule' | 'manual' | 'backfill';
+  trigger?: RunTrigger;
   retry?: RetrySettings;
   slaMs?: number;
   flinkGate?: FlinkGateOptions;
@@ -129,6 +153,29 @@ export interface DbtDailyRunProgress {
   slaMissed: boolean;
   /** When the current step began (ISO); absent from runs started before it was added. */
   stepSince?: string;
+  /**
+   * At 'waiting-for-flink', where the date's gate stands, when a client asked it: still looking at
+   * the table (partition upkeep, the first look), waiting for a marker, or open. Unknown inside
+   * the workflow, which then says it waits.
+   */
+  flinkGate?: 'checking' | 'waiting' | 'open';
+  /** How the step's previous attempt ended, when it is on a later one (read by clients from the pending activity; never set by the workflow). */
+  lastAttempt?: LastAttempt;
+}
+
+/** A step's previous attempt, as the server keeps it with the pending activity. */
+export interface LastAttempt {
+  attempt: number;
+  /** Its worker stopped heartbeating (killed, out of memory, a lost machine): the attempt was lost, not failed. */
+  lost: boolean;
+  /** Why it failed, first line, when it was not lost. */
+  failure?: string;
+  /** When the server ended it (ISO). */
+  endedAt?: string;
+  /** When the next attempt is (or was) due, while it waits (ISO). */
+  retryAt?: string;
+  /** When the next attempt started (ISO). */
+  retriedAt?: string;
 }
 
 export interface DbtDailyRunResult {
@@ -141,11 +188,13 @@ export interface DbtDailyRunResult {
   warnings: DbtNodeSummary[];
   /** What became visible in `analytics` (absent when skipped). */
   published?: PublishResult;
+  /** The cut of the day's events the run read (absent when skipped). */
+  cut?: EventCut;
   /** Why the run was skipped. */
   reason?: string;
 }
 
-export type AlertKind = 'failure' | 'sla_miss' | 'flink_gate_deadline';
+export type AlertKind = 'failure' | 'sla_miss' | 'flink_gate_deadline' | 'restatement';
 
 export interface Alert {
   /** One alert per incident: a retried alert activity with the same key sends nothing. */
@@ -217,7 +266,7 @@ export interface DailyEtlInput {
   runDate: string;
   scheduledTime?: string;
   force?: boolean;
-  trigger?: 'schedule' | 'manual' | 'backfill';
+  trigger?: RunTrigger;
   retry?: RetrySettings;
   /** How long to wait for the date's dbt run to finish. */
   waitForDbtRunMs?: number;
@@ -245,6 +294,8 @@ export interface ReportSummary {
   roasChangePct: number | null;
   /** Days of the 7-day window that are not published (failed or not run). */
   windowMissingDays: string[];
+  /** Days of the window restated after late rows arrived: ROAS at first publication and now (dbt's figures). */
+  restatedDays?: { day: string; roasFirst: number | null; roasNow: number | null; changePct: number | null }[];
   campaigns: number;
 }
 
@@ -266,6 +317,8 @@ export interface PublishInput {
   runDate: string;
   /** The dbt tag of the step's models, e.g. 'daily_run'. */
   tag: string;
+  /** The cut of the events the models were built from: marked published with them. */
+  cutId?: string;
 }
 
 export interface PublishResult {

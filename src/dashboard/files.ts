@@ -5,8 +5,8 @@
 // cached by path, modification time and size, so a refresh every few seconds reads only stat().
 import { readdir, readFile, stat, open } from 'node:fs/promises';
 import path from 'node:path';
-import { attemptDirs } from '../../activities/dbt/artifacts';
-import { parseRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
+import { attemptDirs } from '../artifacts/artifacts';
+import { parseRunResults, type DbtNodeResult } from '../artifacts/run-results';
 import { PIPELINE_NAMES, type PipelineName } from '../core/pipelines';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

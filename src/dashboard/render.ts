@@ -4,7 +4,8 @@
 import { krw } from '../../activities/etl/report';
 import type { Cell, CellState, Dashboard, DayRow, FlinkCell, LiveRun, NodeTiming, QualityRow } from './data';
 import { chart, esc, shortDate, sparkline } from './svg';
-import { PIPELINES } from '../core/pipelines';
+import { pipelineNamed, PIPELINES } from '../core/pipelines';
+import type { Pipeline } from './files';
 
 export const SECTIONS = ['health', 'calendar', 'live', 'runs', 'slowest', 'quality', 'volume', 'business', 'alerts'] as const;
 export type SectionId = (typeof SECTIONS)[number];
@@ -51,7 +52,8 @@ function compactKrw(v: number): string {
 const compactInt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(v >= 1e7 ? 0 : 1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : `${Math.round(v)}`);
 const time = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '–');
 
-const PIPELINE_NAME = { dbt_daily_run: PIPELINES.dbt.title, daily_etl: PIPELINES.etl.title } as const;
+/** A ledger name as people read it, from the registry. */
+const pipelineTitle = (name: string) => pipelineNamed(name)?.title ?? name;
 
 export function renderSections(d: Dashboard): Record<SectionId, string> {
   return {
@@ -76,6 +78,7 @@ function renderHealth(d: Dashboard): string {
   return `<div class="health ${d.health.level}" data-level="${d.health.level}">
   <div class="verdict"><span class="dot"></span><strong>${esc(d.health.headline)}</strong>
   <span class="muted">· ${esc(d.window.start)} – ${esc(d.window.end)} · Temporal ${d.temporal.reachable ? 'reachable' : `<b class="bad-text">unreachable</b>`} · ${d.live.length} run(s) in progress</span></div>
+  ${d.dbt ? `<div class="muted small" id="dbt-warm">${esc(d.dbt)}</div>` : ''}
   ${d.health.reasons.length ? `<ul class="reasons">${d.health.reasons.slice(0, 8).map((r) => `<li>${esc(r)}</li>`).join('')}${d.health.reasons.length > 8 ? `<li>… and ${d.health.reasons.length - 8} more</li>` : ''}</ul>` : ''}
 </div>
 <div class="kpis">
@@ -134,10 +137,10 @@ function renderCalendar(d: Dashboard): string {
 <div class="daydetails">${d.calendar.map((day) => renderDay(d, day, day === selected)).join('')}</div>`;
 }
 
-function runLines(c: Cell, pipeline: 'dbt_daily_run' | 'daily_etl'): string {
+function runLines(c: Cell, pipeline: Pipeline): string {
   const r = c.run;
   if (!r) return '';
-  const sla = pipeline === 'dbt_daily_run' ? (r.slaMet === null ? (r.status === 'running' ? 'pending' : '–') : r.slaMet ? 'met' : 'MISSED') : 'none';
+  const sla = pipeline === PIPELINES.dbt.name ? (r.slaMet === null ? (r.status === 'running' ? 'pending' : '–') : r.slaMet ? 'met' : 'MISSED') : 'none';
   return `<div class="facts">trigger ${esc(r.trigger)} · started ${esc(time(r.startedAt))} · ${r.finishedAt ? `took ${minutes(r.durationMs)}` : `running for ${minutes(r.durationMs)}`} · attempts ${r.attempts} · SLA ${sla}</div>`;
 }
 
@@ -146,7 +149,7 @@ function renderDay(d: Dashboard, day: DayRow, isDefault: boolean): string {
   const block = (title: string, c: Cell | FlinkCell, links: string) => `<div class="runblock">
   <h4>${cellBadge(c.state)} ${esc(title)} <span class="state-word">${esc(title === 'Flink complete' ? (FLINK_WORD[c.state] ?? STATE_WORD[c.state]) : STATE_WORD[c.state])}</span></h4>
   <div class="label">${esc(c.label)}</div>
-  ${'run' in c ? runLines(c, title === 'dbt run' ? 'dbt_daily_run' : 'daily_etl') : ''}
+  ${'run' in c ? runLines(c, title === PIPELINES.dbt.title ? PIPELINES.dbt.name : PIPELINES.etl.name) : ''}
   ${c.detail.length ? `<ul class="detail">${c.detail.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
   ${links}
 </div>`;
@@ -155,7 +158,7 @@ function renderDay(d: Dashboard, day: DayRow, isDefault: boolean): string {
     return `<div class="links">${c.run ? `<a class="ui-link" href="${esc(c.run.uiLink)}" target="_blank" rel="noopener">Temporal Web UI</a>` : ''}
       ${c.run ? `<a class="logs-link" href="${esc(logs)}" target="_blank">dbt logs</a> <code>${esc(command)}</code>` : ''}${others}</div>`;
   };
-  const dayAlerts = day.alerts.length ? `<p class="muted">${day.alerts.length} alert(s): ${day.alerts.map((a) => `${esc(a.kind)} (${esc(PIPELINE_NAME[a.pipeline as 'daily_etl'] ?? a.pipeline)}, ${a.delivered ? 'delivered' : 'not delivered'})`).join(', ')}</p>` : '';
+  const dayAlerts = day.alerts.length ? `<p class="muted">${day.alerts.length} alert(s): ${day.alerts.map((a) => `${esc(a.kind)} (${esc(pipelineTitle(a.pipeline))}, ${a.delivered ? 'delivered' : 'not delivered'})`).join(', ')}</p>` : '';
   return `<section class="daydetail${isDefault ? ' default' : ''}" id="d-${day.date}" data-day="${day.date}">
   <h3>${esc(day.date)} <span class="muted">${money ? `spend <span class="d-spend">${esc(krw(money.spend))}</span> · revenue <span class="d-revenue">${esc(krw(money.revenue))}</span> · ROAS <span class="d-roas">${roasText(money.roas)}</span>` : 'no published figures'}</span>
   ${day.links.report ? `<a class="report-link" href="${esc(day.links.report)}" target="_blank">the day's report</a>` : '<span class="muted">no report</span>'}</h3>
@@ -176,7 +179,7 @@ function renderLive(d: Dashboard): string {
     const sla =
       l.msToSla === null ? '<span class="muted">no SLA</span>' : l.msToSla >= 0 ? `${minutes(l.msToSla)} left` : `<span class="bad-text">missed ${minutes(-l.msToSla)} ago</span>`;
     return `<tr data-workflow="${esc(l.workflowId)}" data-step="${esc(l.step)}">
-  <td>${esc(l.runDate)}</td><td>${esc(PIPELINE_NAME[l.pipeline])}</td>
+  <td>${esc(l.runDate)}</td><td>${esc(pipelineTitle(l.pipeline))}</td>
   <td class="step">${esc(l.step)}</td>
   <td class="nodes">${l.nodesTotal ? `<div class="bar"><i style="width:${pct}%"></i></div><span class="nodes-text">${l.nodesDone}/${l.nodesTotal} nodes</span>` : '<span class="muted">–</span>'}</td>
   <td class="attempt">${l.attempt || '–'}</td>
@@ -250,7 +253,7 @@ function renderSlowest(d: Dashboard): string {
         ? rows
             .map(
               (t) =>
-                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}"><code>${esc(t.name)}</code>${t.pipeline === 'daily_etl' ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
+                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}"><code>${esc(t.name)}</code>${t.pipeline === PIPELINES.etl.name ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
             )
             .join('')
         : `<tr><td colspan="5" class="muted">No run_results.json of this window on this worker.</td></tr>`
@@ -294,7 +297,11 @@ function renderVolume(d: Dashboard): string {
     title: 'Late events per day',
     id: 'chart-late',
     dates,
-    series: [{ name: 'late events (ingested after the marker)', color: '#b5651d', kind: 'bar', values: v.map((x) => x.late) }],
+    series: [
+      { name: 'late events (ingested after the marker)', color: '#b5651d', kind: 'bar', values: v.map((x) => x.late) },
+      { name: 'late rows not yet restated', color: '#c0392b', kind: 'bar', values: v.map((x) => x.lateWaiting ?? null) },
+      { name: 'restatements of the day', color: '#2a9d8f', kind: 'line', values: v.map((x) => x.restated ?? 0), strokeWidth: 1 },
+    ],
     minMax: 10,
     yFormat: compactInt,
   });
@@ -356,7 +363,7 @@ function renderAlerts(d: Dashboard): string {
   const rows = a.recent
     .map(
       (x) => `<tr data-alert="${x.id}" data-delivered="${x.delivered}">
-  <td>${esc(time(x.createdAt))}</td><td>${esc(x.runDate)}</td><td>${esc(PIPELINE_NAME[x.pipeline as 'daily_etl'] ?? x.pipeline)}</td><td><span class="kind k-${esc(x.kind)}">${esc(x.kind.replace(/_/g, ' '))}</span></td>
+  <td>${esc(time(x.createdAt))}</td><td>${esc(x.runDate)}</td><td>${esc(pipelineTitle(x.pipeline))}</td><td><span class="kind k-${esc(x.kind)}">${esc(x.kind.replace(/_/g, ' '))}</span></td>
   <td><details><summary>${esc(x.title)}</summary><pre>${esc(x.text)}</pre></details></td>
   <td class="slack">${x.delivered ? '<span class="ok-text">delivered</span>' : `<span class="bad-text">not delivered</span> <span class="muted">${esc(x.deliveryError ?? '')}</span>`}</td></tr>`,
     )

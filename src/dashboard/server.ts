@@ -4,9 +4,11 @@
 // writes anything, and the database is read in a READ ONLY transaction.
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 import { decideAccess, TOKEN_COOKIE, tokenMatches } from './access';
-import { loadDashboard, scrub, type Dashboard, type DashboardSources } from './data';
+import { loadDashboard, parseWindowQuery, scrub, type Dashboard, type DashboardSources, type WindowOptions } from './data';
+import { UsageError } from '../core/errors';
+import { parseBoundedDate } from '../core/limits';
 import { pipelineNamed } from '../core/pipelines';
 import { dbtLogTails, reportFile, type Pipeline } from './files';
 import { CLIENT_JS, renderPage, sectionHash } from './page';
@@ -18,7 +20,14 @@ export interface DashboardOptions extends DashboardSources {
   token?: string;
   /** Requests within this many milliseconds of each other share one gathering of the data (default 1000). */
   shareMs?: number;
+  /** Where a request that could not be served says why (the worker's log); the client gets a sentence without it. */
+  onError?: (err: Error) => void;
 }
+
+/** At most this many different windows are gathered at once; more answer 429 until one is done. */
+const MAX_GATHERING = 3;
+/** A gathering that takes longer than this answers 503 (its queries stop at their own statement timeout). */
+const GATHER_DEADLINE_MS = 20_000;
 
 export interface DashboardRoutes {
   /** Serves the request if it is one of the dashboard's; false otherwise (the caller answers 404). */
@@ -44,26 +53,31 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
   const secrets = [...(opts.secrets ?? []), ...(opts.token ? [opts.token] : [])];
   const sources: DashboardSources = { ...opts, secrets };
   const recent = new Map<string, { at: number; data: Promise<Dashboard> }>();
-  const gather = (end: string | undefined, days: number | undefined): Promise<Dashboard> => {
-    const key = `${end ?? ''}/${days ?? ''}`;
+  let gathering = 0;
+  const gather = (window: WindowOptions): Promise<Dashboard> => {
+    const key = `${window.end ?? ''}/${window.days ?? ''}`;
     const hit = recent.get(key);
     if (hit && Date.now() - hit.at < (opts.shareMs ?? 1_000)) return hit.data;
+    if (gathering >= MAX_GATHERING) return Promise.reject(new Busy());
     if (recent.size > 20) recent.clear();
-    const data = loadDashboard(sources, { end, days });
+    gathering++;
+    const data = withDeadline(loadDashboard(sources, window), GATHER_DEADLINE_MS).finally(() => gathering--);
     recent.set(key, { at: Date.now(), data });
     data.catch(() => recent.delete(key));
     return data;
   };
-  const failed = (res: http.ServerResponse, err: unknown) =>
-    send(res, 503, 'text/plain; charset=utf-8', `The dashboard could not read its data: ${scrub((err as Error).message ?? String(err), secrets)}\n`);
+  const failed = (res: http.ServerResponse, err: unknown) => {
+    if (err instanceof UsageError) return send(res, 400, 'text/plain; charset=utf-8', `${err.message}\n`);
+    if (err instanceof Busy) return send(res, 429, 'text/plain; charset=utf-8', 'The dashboard is busy with other requests: try again in a few seconds.\n', { 'retry-after': '5' });
+    opts.onError?.(new Error(scrub((err as Error).message ?? String(err), secrets)));
+    send(res, 503, 'text/plain; charset=utf-8', 'The dashboard could not read its data in time (PostgreSQL or Temporal did not answer); the worker\'s log says why. Try again shortly.\n');
+  };
 
   const routes: { match: RegExp; serve: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray) => Promise<void> | void }[] = [
     {
       match: /^\/(?:index\.html)?$/,
       serve: async (req, res, url) => {
-        const end = url.searchParams.get('end') ?? undefined;
-        const days = url.searchParams.has('days') ? Number(url.searchParams.get('days')) : undefined;
-        const d = await gather(end, days);
+        const d = await gather(parseWindowQuery(url.searchParams));
         send(res, 200, 'text/html; charset=utf-8', renderPage(d), { 'content-security-policy': PAGE_CSP });
       },
     },
@@ -74,9 +88,7 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
     {
       match: /^\/api\/dashboard$/,
       serve: async (_req, res, url) => {
-        const end = url.searchParams.get('end') ?? undefined;
-        const days = url.searchParams.has('days') ? Number(url.searchParams.get('days')) : undefined;
-        const d = await gather(end, days);
+        const d = await gather(parseWindowQuery(url.searchParams));
         const html = renderSections(d);
         const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, sectionHash(v)]));
         // The page asks for its sections only, and only those that changed since the hashes it has.
@@ -91,7 +103,7 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
     {
       match: /^\/logs\/(\w+)\/(\d{4}-\d{2}-\d{2})$/,
       serve: async (_req, res, _url, m) => {
-        const [definition, date] = [pipelineNamed(m[1]!), m[2]!];
+        const [definition, date] = [pipelineNamed(m[1]!), parseBoundedDate(m[2]!, 'the date')];
         if (!definition) return send(res, 404, 'text/plain; charset=utf-8', 'no such pipeline\n');
         const pipeline: Pipeline = definition.name;
         const tails = await dbtLogTails(opts.artifactsDir, pipeline, date);
@@ -109,7 +121,7 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
     {
       match: /^\/reports\/(\d{4}-\d{2}-\d{2})\/([a-z0-9_.]*)$/,
       serve: async (_req, res, _url, m) => {
-        const file = reportFile(opts.reportsDir, m[1]!, m[2] || 'index.html');
+        const file = reportFile(opts.reportsDir, parseBoundedDate(m[1]!, 'the date'), m[2] || 'index.html');
         const body = file ? await readFile(file).catch(() => undefined) : undefined;
         if (!body) return send(res, 404, 'text/plain; charset=utf-8', `No report file ${m[2] || 'index.html'} for ${m[1]}.\n`);
         const html = file!.endsWith('.html');
@@ -155,6 +167,16 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
       return true;
     },
   };
+}
+
+class Busy extends Error {}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gathering the dashboard took longer than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** What the dashboard takes from the configuration; the database URLs only for their passwords, which it never shows. */

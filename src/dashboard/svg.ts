@@ -58,14 +58,17 @@ export function chart(o: ChartOptions): string {
   let max = o.minMax ?? 0;
   if (o.stacked) {
     for (let i = 0; i < n; i++) max = Math.max(max, bars.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
-    for (const s of o.series) if (s.kind === 'line') for (const v of s.values) if (v !== null) max = Math.max(max, v);
+    // A line beside the bars (Flink's count) widens the scale only within reason: one absurd value
+    // must not flatten every bar; it is drawn at the top edge and its title says it is off the scale.
+    const barsMax = max;
+    for (const s of o.series) if (s.kind === 'line') for (const v of s.values) if (v !== null && (barsMax === 0 || v <= barsMax * 2)) max = Math.max(max, v);
   } else {
     for (const s of o.series) for (const v of s.values) if (v !== null && Number.isFinite(v)) max = Math.max(max, v);
   }
   for (const r of o.rules ?? []) max = Math.max(max, r.value * 1.15);
   const step = niceStep(max || 1);
   const top = Math.max(step, Math.ceil((max || 1) / step) * step);
-  const y = (v: number) => PAD.top + plotH - (Math.max(0, v) / top) * plotH;
+  const y = (v: number) => PAD.top + plotH - (Math.min(top, Math.max(0, v)) / top) * plotH;
   const x = (i: number) => PAD.left + i * slot;
   const parts: string[] = [];
   for (let v = 0; v <= top + 1e-9; v += step) {
@@ -107,7 +110,7 @@ export function chart(o: ChartOptions): string {
       const px = x(i) + slot / 2;
       d += `${pen ? 'L' : 'M'}${px.toFixed(1)} ${y(v).toFixed(1)}`;
       pen = true;
-      const title = s.titles?.[i] ?? `${s.name}, ${o.dates[i]}: ${o.yFormat(v)}`;
+      const title = (s.titles?.[i] ?? `${s.name}, ${o.dates[i]}: ${o.yFormat(v)}`) + (v > top ? ' (off the scale)' : '');
       dots.push(`<circle cx="${px.toFixed(1)}" cy="${y(v).toFixed(1)}" r="${s.strokeWidth && s.strokeWidth > 2 ? 3 : 2}" fill="${s.color}"><title>${esc(title)}</title></circle>`);
     }
     if (d) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInput, type InputManifest } from '../../flink/make-input';
 import { startDbtDailyRun } from '../../src/client/runs';
-import { PROJECT_ROOT, type Config } from '../../src/config';
+import { PROJECT_ROOT, type Config } from '../../src/platform/config';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import type { flinkGate, FlinkGateResult } from '../../workflows/flink-gate';

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { migrate } from '../../src/db/migrate';
-import { withDatabase } from '../../src/db/url';
+import { migrate } from '../../src/platform/db/migrate';
+import { withDatabase } from '../../src/platform/db/url';
 
 export interface TestDatabase {
   url: string;
@@ -61,7 +61,7 @@ export function useTestDatabase(fileUrl: string): TestDatabase {
  */
 export async function loadSeedsDirectly(pool: pg.Pool): Promise<void> {
   const { readFileSync } = await import('node:fs');
-  const { PROJECT_ROOT } = await import('../../src/config');
+  const { PROJECT_ROOT } = await import('../../src/platform/config');
   const seed = (name: string) =>
     readFileSync(path.join(PROJECT_ROOT, 'dbt', 'seeds', `${name}.csv`), 'utf8')
       .trim()

@@ -5,9 +5,9 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDbtRunner, saveSharedParse, type DbtCommand } from '../../activities/dbt/runner';
-import { readRunResults, type DbtNodeResult } from '../../activities/dbt/run-results';
-import { PROJECT_ROOT } from '../../src/config';
-import { roleNames, urlForRole } from '../../src/db/roles';
+import { readRunResults, type DbtNodeResult } from '../../src/artifacts/run-results';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import { roleNames, urlForRole } from '../../src/platform/db/roles';
 
 /** The roles the test databases are migrated with (the default prefix). */
 export const TEST_ROLES = roleNames('roas');
@@ -16,7 +16,16 @@ export const TEST_ROLES = roleNames('roas');
  * Runs real dbt against a test database, each invocation in its own target path, all starting
  * from one saved parse (as the worker's runs do), made by the first invocation.
  */
-export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean; asOwner?: boolean } = {}) {
+/** One invocation as a comparison of two runners needs it: what ran, how it ended, each node's status. */
+export interface DbtInvocationRecord {
+  command: DbtCommand;
+  runDate: string | undefined;
+  select: string[] | undefined;
+  exitCode: number;
+  statuses: Record<string, string>;
+}
+
+export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean; asOwner?: boolean; keepWarm?: boolean; record?: DbtInvocationRecord[] } = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'roas-dbt-'));
   const sharedParseFile = path.join(root, 'parse', 'partial_parse.msgpack');
   const runner = createDbtRunner({
@@ -26,12 +35,17 @@ export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean; as
     // what these tests build, the worker's runs may replace). asOwner: as the URL's user instead.
     ...(options.asOwner ? { databaseUrl } : { databaseUrl: urlForRole(databaseUrl, TEST_ROLES.transform), role: TEST_ROLES.analyticsOwner }),
     threads: 4,
-    keepWarm: true,
+    // As the worker does, unless a test compares it with plain dbt processes.
+    keepWarm: options.keepWarm ?? true,
     ...(options.sharedParse === false ? {} : { sharedParseFile }),
   });
   let parsed: Promise<unknown> | undefined;
   let n = 0;
-  return async (command: DbtCommand, opts: { runDate?: string; select?: string[]; extraArgs?: string[] } = {}) => {
+  return async (command: DbtCommand, opts: { runDate?: string; select?: string[]; extraArgs?: string[]; cut?: boolean } = {}) => {
+    // As a run does before dbt starts: the cut of the day's events its models and tests read.
+    if (opts.runDate && opts.cut !== false && (command === 'run' || command === 'build') && opts.select?.includes('tag:daily_run')) {
+      await takeCut(databaseUrl, opts.runDate);
+    }
     if (!parsed) {
       mkdirSync(path.dirname(sharedParseFile), { recursive: true });
       parsed = saveSharedParse(runner, sharedParseFile);
@@ -46,8 +60,34 @@ export function dbtFor(databaseUrl: string, options: { sharedParse?: boolean; as
       extraArgs: opts.extraArgs,
     });
     const nodes: DbtNodeResult[] = readRunResults(targetPath)?.nodes ?? [];
+    options.record?.push({
+      command,
+      runDate: opts.runDate,
+      select: opts.select,
+      exitCode: result.exitCode,
+      statuses: Object.fromEntries(nodes.map((n) => [`${n.name}:${n.failures ?? ''}`, n.status])),
+    });
     return { ...result, nodes, targetPath };
   };
+}
+
+/** Takes the cut of a day's events as the orchestrator does (realtime_cut.take), as a fresh run. */
+export async function takeCut(databaseUrl: string, runDate: string, runId = `test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const { rows } = await client.query<{ cut_id: string; rows: string }>('SELECT cut_id, rows FROM realtime_cut.take($1::date, $2, $3, $4)', [
+      runDate,
+      `dbt-daily-run-${runDate}`,
+      runId,
+      'manual',
+    ]);
+    await client.query('COMMIT');
+    return { cutId: String(rows[0]!.cut_id), rows: Number(rows[0]!.rows) };
+  } finally {
+    await client.end();
+  }
 }
 
 /** Tests that did not pass, by name, with their status. */

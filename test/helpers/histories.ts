@@ -9,7 +9,7 @@ import proto, { type temporal } from '@temporalio/proto';
 
 // A CommonJS package: under plain Node its namespace is reached through the default export.
 const { History } = proto.temporal.api.history.v1;
-import { PROJECT_ROOT } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/platform/config';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 

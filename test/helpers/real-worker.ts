@@ -1,10 +1,10 @@
 // The project's worker, with its real activities, on the run's shared dev server.
 import type { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
-import type { Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import type { PipelineMetrics } from '../../src/metrics';
-import { createRoasWorker } from '../../src/worker';
+import type { Config } from '../../src/platform/config';
+import { createLogger } from '../../src/platform/logger';
+import type { PipelineMetrics } from '../../src/platform/metrics';
+import { createRoasWorker } from '../../src/worker/worker';
 import { workflowBundle } from './temporal';
 
 export interface RealWorkerOptions {

@@ -1,8 +1,8 @@
-// The production worker (src/worker-main.ts) as a child process, as it runs in a container.
+// The production worker (src/worker/main.ts) as a child process, as it runs in a container.
 import { execa, type ResultPromise } from 'execa';
-import { PROJECT_ROOT } from '../../src/config';
-import { WORKER_BUILD_PATH } from '../../src/worker';
-import { ephemeralPort } from '../../src/stack/ports';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import { WORKER_BUILD_PATH } from '../../src/platform/build-paths';
+import { ephemeralPort } from '../../src/local/stack/ports';
 import { eventually } from './temporal';
 
 export interface WorkerProcess {

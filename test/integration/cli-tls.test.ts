@@ -8,7 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/platform/config';
 import { useTestDatabase } from '../helpers/db';
 
 describe('roas against a Temporal server that requires TLS', () => {

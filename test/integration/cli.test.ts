@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
-import { ephemeralPort } from '../../src/stack/ports';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import { ephemeralPort } from '../../src/local/stack/ports';
 import { useTestDatabase } from '../helpers/db';
 
 const roas = path.join(PROJECT_ROOT, 'bin', 'roas');
@@ -30,7 +30,7 @@ describe('roas CLI', () => {
   // one of each kind, go through the real binary: exit code 2, the message, nothing written.
   it.each([
     [['run', 'dbt', '--date', '2026-13-01'], 'does not exist in the calendar'],
-    [['run', 'dbt', '--date', '2999-01-01'], 'has not ended yet'],
+    [['run', 'dbt', '--date', '2999-01-01'], 'out of range: give a day from 2000-01-01'],
     [['run', 'dbt'], "required option '-d, --date <YYYY-MM-DD>' not specified"],
     [['no-such-command'], "unknown command 'no-such-command'"],
     [['schedules', 'pause', 'hourly'], 'unknown schedule "hourly"'],

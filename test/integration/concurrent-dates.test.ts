@@ -2,7 +2,7 @@
 // builds create the published tables and both runs maintain the event partitions. Each of these
 // once failed one of the two dates with "relation … already exists".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDay } from '../../src/generator/load';
+import { loadDay } from '../../src/local/generator/load';
 import { dbtFor } from '../helpers/dbt';
 import { createTestDatabase, loadSeedsDirectly, type TestDatabase } from '../helpers/db';
 

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishActivities } from '../../activities/dbt/publish';
 import { validateSourceData } from '../../activities/etl/validate';
 import { startDbtDailyRun } from '../../src/client/runs';
-import { PROJECT_ROOT, type Config } from '../../src/config';
-import { recordFlinkComplete } from '../../src/flink-complete';
-import { loadDay } from '../../src/generator/load';
+import { PROJECT_ROOT, type Config } from '../../src/platform/config';
+import { recordFlinkComplete } from '../../src/client/flink-complete';
+import { loadDay } from '../../src/local/generator/load';
 import { dailyEtl } from '../../workflows';
 import { workflowIds } from '../../src/core/signals';
 import type { DailyEtlResult, ValidationThresholds } from '../../src/core/types';
@@ -212,14 +212,21 @@ describe('daily ETL on the real stack', () => {
       expect((await statusOf('2026-06-13', 'invalid_fields', strict)).status).toBe('fail');
     });
 
-    it('late_events: ingested after Flink reported the day complete', async () => {
-      await loadDay(db.pool, { date: '2026-06-14', events: 20_000, seed: 1, defects: ['late-events'] });
+    it('late_events: late rows of a published day not yet restated warn with their count and day, never fail', async () => {
+      // A day outside the 7-day windows of the other checks' days, which it would otherwise warn about.
+      await loadDay(db.pool, { date: '2026-06-04', events: 20_000, seed: 1, defects: ['late-events'] });
+      // Nothing published yet: nothing can be waiting for a restatement.
+      expect((await statusOf('2026-06-04', 'late_events')).status).toBe('pass');
+      // The day was published from a cut of 19 990 rows; 10 rows arrived after it.
       await db.pool.query(
-        "INSERT INTO realtime.flink_batches (run_date, completed_at, row_count, watermark, job_id) VALUES ('2026-06-14', '2026-06-15 01:00+00', 20000, '2026-06-15 00:00+00', 't')",
+        `INSERT INTO realtime_cut.cuts (run_date, workflow_id, run_id, trigger, rows, snapshot, seconds, published_at)
+         VALUES ('2026-06-04', 'dbt-daily-run-2026-06-04', 'r1', 'schedule', 19990, '1:1:', 0.1, now())`,
       );
-      const check = await statusOf('2026-06-14', 'late_events');
-      expect(check.status).toBe('warn');
-      expect((await statusOf('2026-06-14', 'late_events', { ...DEFAULT_THRESHOLDS, lateRate: { warn: 0, fail: 0.0005 } })).status).toBe('fail');
+      const check = await statusOf('2026-06-04', 'late_events');
+      expect(check).toMatchObject({ status: 'warn', value: 10 });
+      expect(check.detail).toContain('10 late rows not yet restated: 2026-06-04 (10 rows)');
+      // However strict the old rate threshold, late rows alone never fail the ETL.
+      expect((await statusOf('2026-06-04', 'late_events', { ...DEFAULT_THRESHOLDS, lateRate: { warn: 0, fail: 0 } })).status).toBe('warn');
     });
 
     it('unknown_campaigns: events of a campaign missing from the seed', async () => {

@@ -28,14 +28,14 @@ import { temporalWorkflowStatus } from '../../activities/etl/activities';
 import { krw } from '../../activities/etl/report';
 import { liveProgress } from '../../src/client/live-progress';
 import { startDailyEtl, startDbtDailyRun } from '../../src/client/runs';
-import { PROJECT_ROOT, type Config } from '../../src/config';
+import { PROJECT_ROOT, type Config } from '../../src/platform/config';
 import { loadDashboard } from '../../src/dashboard/data';
 import { dashboardSettings } from '../../src/dashboard/server';
-import { recordFlinkComplete } from '../../src/flink-complete';
-import { loadDay } from '../../src/generator/load';
-import { startHealthServer, type HealthServer } from '../../src/health-server';
-import { createLogger } from '../../src/logger';
-import { createPipelineMetrics } from '../../src/metrics';
+import { recordFlinkComplete } from '../../src/client/flink-complete';
+import { loadDay } from '../../src/local/generator/load';
+import { startHealthServer, type HealthServer } from '../../src/worker/health-server';
+import { createLogger } from '../../src/platform/logger';
+import { createPipelineMetrics } from '../../src/platform/metrics';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { fakeDbt, withAuditedDays, type FakeNode } from '../helpers/fake-dbt';
@@ -222,7 +222,9 @@ describe('the monitoring dashboard', () => {
     expect(await state(D.succeeded, 'flink')).toBe('succeeded');
     expect(await state(D.succeeded, 'dbt')).toBe('succeeded');
     expect(await state(D.succeeded, 'etl')).toBe('succeeded');
-    expect(await state(D.skipped, 'dbt')).toBe('skipped');
+    // A trigger after success is skipped; the day stays the success it was, and says so.
+    expect(await state(D.skipped, 'dbt')).toBe('succeeded');
+    expect(await cell(D.skipped, 'dbt').getAttribute('title')).toContain('a later trigger was skipped');
     expect(await state(D.failed, 'dbt')).toBe('failed');
     expect(await cell(D.failed, 'dbt').getAttribute('title')).toContain('DbtTestFailure');
     expect(await state(D.failed, 'etl')).toBe('failed');
@@ -235,10 +237,12 @@ describe('the monitoring dashboard', () => {
     expect(await state(D.waiting, 'etl')).toBe('waiting');
     expect(await state(D.running, 'dbt')).toBe('running');
     expect(await state(D.last, 'dbt')).toBe('missing');
-    expect(await state(D.first, 'flink')).toBe('missing');
+    // Days before the first data anything saw are not "missing": there was nothing yet.
+    expect(await state(D.first, 'flink')).toBe('not-due');
+    expect(await cell(D.first, 'flink').getAttribute('title')).toContain('before the first data');
     // Each state appears, and the ledger agrees with what the cells say.
     const states = await page.$$eval('a.cell', (els: DomElement[]) => els.map((e) => e.getAttribute('data-state')));
-    for (const s of ['succeeded', 'failed', 'running', 'waiting', 'skipped', 'missing']) expect(states, s).toContain(s);
+    for (const s of ['succeeded', 'failed', 'running', 'waiting', 'not-due', 'missing']) expect(states, s).toContain(s);
     const ledger = await db.pool.query<{ run_date: string; status: string; attempts: number; sla_met: boolean | null; run_id: string }>(
       `SELECT run_date::text, status, attempts, sla_met, run_id FROM orchestrator.pipeline_runs WHERE pipeline = 'dbt_daily_run' ORDER BY started_at`,
     );

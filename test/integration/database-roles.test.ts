@@ -3,8 +3,8 @@
 // migrations make (cluster-wide, shared by every test database); the grants are this database's.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate';
-import { roleNames, urlForRole, type Component } from '../../src/db/roles';
+import { migrate } from '../../src/platform/db/migrate';
+import { roleNames, urlForRole, type Component } from '../../src/platform/db/roles';
 import { useTestDatabase } from '../helpers/db';
 
 const db = useTestDatabase(import.meta.url);
@@ -140,11 +140,17 @@ describe('the reporting role (report, dashboard, analysts)', () => {
     expect(await attempt('reporting', 'SELECT * FROM orchestrator.pipeline_runs')).toBe('ok');
     expect(await attempt('reporting', 'SELECT * FROM orchestrator.alerts')).toBe('ok');
     expect(await attempt('reporting', 'SELECT * FROM realtime.flink_batches')).toBe('ok');
+    // The record of cuts and of restatements, and the late rows per day (counts, never the events).
+    expect(await attempt('reporting', 'SELECT * FROM realtime_cut.cuts')).toBe('ok');
+    expect(await attempt('reporting', 'SELECT * FROM orchestrator.restatements')).toBe('ok');
+    expect(await attempt('reporting', "SELECT * FROM realtime_cut.late_rows('2024-03-01', '2024-03-07')")).toBe('ok');
   });
 
   it('writes nothing and reads neither the days under audit nor the events', async () => {
     expect(await attempt('reporting', 'SELECT * FROM analytics_audit.fct_daily_metrics_p20240305')).toBe('42501');
     expect(await attempt('reporting', 'SELECT * FROM realtime.ad_events')).toBe('42501');
+    expect(await attempt('reporting', "SELECT * FROM realtime_cut.take('2024-03-05', 'w', 'r', 'manual')")).toBe('42501');
+    expect(await attempt('reporting', 'DELETE FROM orchestrator.restatements')).toBe('42501');
     expect(await attempt('reporting', "INSERT INTO analytics.fct_daily_metrics VALUES ('2024-03-04', 'x', 1)")).toBe('42501');
     expect(await attempt('reporting', 'DELETE FROM analytics.fct_daily_metrics')).toBe('42501');
     expect(await attempt('reporting', "UPDATE orchestrator.pipeline_runs SET status = 'failed'")).toBe('42501');

@@ -7,13 +7,13 @@ import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { startDbtDailyRun } from '../../src/client/runs';
-import { PROJECT_ROOT, type Config } from '../../src/config';
-import { recordFlinkComplete, signalFlinkGate } from '../../src/flink-complete';
-import { loadDay } from '../../src/generator/load';
-import { createPipelineMetrics } from '../../src/metrics';
+import { PROJECT_ROOT, type Config } from '../../src/platform/config';
+import { recordFlinkComplete, signalFlinkGate } from '../../src/client/flink-complete';
+import { loadDay } from '../../src/local/generator/load';
+import { createPipelineMetrics } from '../../src/platform/metrics';
 import { workflowIds } from '../../src/core/signals';
 import { keepHistory } from '../helpers/histories';
-import { readRunResults } from '../../activities/dbt/run-results';
+import { readRunResults } from '../../src/artifacts/run-results';
 import { withRealWorker } from '../helpers/real-worker';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -70,6 +70,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(build.nodes.filter((n) => n.resourceType !== 'test').map((n) => n.name).sort()).toEqual([
       'campaigns',
       'fct_daily_metrics',
+      'fct_daily_metrics_restatement',
       'fx_rates',
       'int_hourly_agg',
       'stg_ad_events',
@@ -112,7 +113,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(text).toContain('stg_ad_events_amounts_not_negative [fail]');
     expect(text).toMatch(/\(\d+ failing rows\)/);
     expect(text).toContain('DbtTestFailure, not retried');
-    expect(text).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt build --select tag:daily_run`);
+    expect(text).toContain(`Reproduce locally: roas dbt --date ${runDate} -- build --select tag:daily_run`);
 
     // Trying the step by hand says the same, not the testing library's internals: exit 1.
     const tried = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['test-step', 'dbt-build', '--date', runDate], {
@@ -122,7 +123,7 @@ describe('dbtDailyRun on the real stack', () => {
     expect(tried.exitCode).toBe(1);
     expect(tried.stderr).toContain('failed: dbt test failed: stg_ad_events_amounts_not_negative');
     expect(tried.stderr).toMatch(/• stg_ad_events_amounts_not_negative \[fail\] \(\d+ failing rows\)/);
-    expect(tried.stderr).toContain(`Reproduce locally: cd dbt && ROAS_RUN_DATE=${runDate} dbt build`);
+    expect(tried.stderr).toContain(`Reproduce locally: roas dbt --date ${runDate} -- build`);
     expect(tried.stderr).not.toContain('taskToken');
     expect(tried.stderr).not.toMatch(/\n\s+at /);
   });

@@ -1,29 +1,52 @@
 // The dbt project on real PostgreSQL and real dbt: clean days pass, each injected defect fails
 // the test meant for it and no other, re-runs are idempotent per date, and ROAS computed
-// independently from realtime equals the mart to the cent.
+// independently from realtime equals the mart to the cent. The whole suite runs twice, with dbt
+// forked from the warm dbt (as the worker runs it) and as plain dbt processes, and both give the
+// same exit codes, node statuses and rows.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
-import type { Defect } from '../../src/generator/events';
-import { loadDay } from '../../src/generator/load';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import type { Defect } from '../../src/local/generator/events';
+import { loadDay } from '../../src/local/generator/load';
 import { createPublishActivities } from '../../activities/dbt/publish';
 import { writeReport } from '../../activities/etl/report';
 import { readReportData } from '../../activities/etl/report-data';
 import { useTestDatabase } from '../helpers/db';
-import { dbtFor, notPassing } from '../helpers/dbt';
+import { dbtFor, notPassing, type DbtInvocationRecord } from '../helpers/dbt';
 
 const EVENTS = 20_000;
 const SMALL = 5_000;
+const MODES = ['warm', 'plain'] as const;
+/** What each mode's suite saw: every dbt invocation's exit code and node statuses, then every row. */
+const transcripts = new Map<(typeof MODES)[number], { invocations: DbtInvocationRecord[]; rows?: Record<string, string> }>();
 
-describe('dbt project marketing_roas', () => {
+describe.each(MODES)('dbt project marketing_roas (%s dbt)', (mode) => {
   const db = useTestDatabase(import.meta.url);
   let dbt: ReturnType<typeof dbtFor>;
+  const transcript = { invocations: [] as DbtInvocationRecord[], rows: undefined as Record<string, string> | undefined };
+  afterAll(async () => {
+    // Every row of every table dbt built or published, and the schemas' table lists.
+    const { rows } = await db.pool.query<{ t: string }>(
+      "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname IN ('analytics', 'analytics_audit') ORDER BY 1",
+    );
+    const out: Record<string, string> = {};
+    for (const { t } of rows) {
+      const [schema, table] = t.split('.') as [string, string];
+      const r = await db.pool.query<{ md5: string | null; n: number }>(
+        `SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) AS md5, count(*)::int AS n FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)} x`,
+      );
+      out[t] = `${r.rows[0]!.n}:${r.rows[0]!.md5}`;
+    }
+    transcript.rows = out;
+    transcripts.set(mode, transcript);
+  });
   const publish = (runDate: string) => createPublishActivities({ pool: db.pool }).publishDay({ pipeline: 'dbt_daily_run', runDate, tag: 'daily_run' });
 
   beforeAll(async () => {
-    dbt = dbtFor(db.url);
+    dbt = dbtFor(db.url, { keepWarm: mode === 'warm', record: transcript.invocations });
     const seeded = await dbt('seed');
     expect(seeded.exitCode).toBe(0);
   });
@@ -83,6 +106,13 @@ describe('dbt project marketing_roas', () => {
     expect(rows.map((r) => r.part)).toEqual(['analytics.fct_daily_metrics_p20261102', 'analytics.int_hourly_agg_p20261102', 'analytics.stg_ad_events_p20261102']);
     const audit = await db.pool.query("SELECT 1 FROM pg_tables WHERE schemaname = 'analytics_audit' AND tablename LIKE '%_p20261102'");
     expect(audit.rowCount).toBe(0);
+    // Built with autovacuum off (none could hold the lock publishing takes), published with it back on.
+    const options = await db.pool.query<{ reloptions: string[] | null }>(
+      "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'analytics' AND c.relname LIKE '%_p20261102'",
+    );
+    // The day's models, the comparison model restatements read included.
+    expect(options.rows.length).toBe(6);
+    expect(options.rows.map((r) => r.reloptions)).toEqual(options.rows.map(() => null));
   });
 
   it('the run date is a run-time value: a new date re-parses no file of the project', async () => {
@@ -103,7 +133,7 @@ describe('dbt project marketing_roas', () => {
     const { run, problems } = await runDay('2026-11-11', { load: false });
     // Both runs started from the one parse the warm dbt keeps in memory (as the worker's runs
     // do), and it held no date.
-    expect(run.reusedParse).toBe(true);
+    expect(run.reusedParse).toBe(mode === 'warm');
     // An event of cmp_001 on an unknown channel: the generic tests (whose `where` is filled in
     // at run time) see the 2026-11-11 rows. Had the saved parse carried 2026-11-10 in them,
     // they would have read no row of this day and passed; only the singular tests would fail.
@@ -112,6 +142,8 @@ describe('dbt project marketing_roas', () => {
       accepted_values_fct_daily_metrics_channel__google__meta__naver__kakao__tiktok: 'fail',
       unique_combination_of_columns_int_hourly_agg_event_hour__campaign_id: 'fail',
       unique_combination_of_columns_fct_daily_metrics_metric_date__campaign_id: 'fail',
+      // The restatement comparison reads fct_daily_metrics: its doubled campaign shows there too.
+      unique_combination_of_columns_fct_daily_metrics_restatement_metric_date__campaign_id: 'fail',
       fct_daily_metrics_one_row_per_campaign_day: 'fail',
       fct_daily_metrics_reconciles_to_hourly: 'fail',
     });
@@ -170,7 +202,7 @@ describe('dbt project marketing_roas', () => {
     const before = await snapshot('2026-11-08');
 
     const rerun = await runDay('2026-11-08', { load: false });
-    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
+    expect(rerun.published?.replaced).toEqual(['analytics.fct_daily_metrics', 'analytics.fct_daily_metrics_restatement', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
     expect(await snapshot('2026-11-08')).toEqual(before);
     expect(await snapshot('2026-11-02')).toEqual(other);
 
@@ -248,14 +280,20 @@ describe('dbt project marketing_roas', () => {
     expect(test.exitCode).not.toBe(0);
     expect(published).toBeUndefined();
     expect(await analyticsSnapshot()).toEqual(before);
-    // The failed day's rows stay where they were audited, to look at.
+    // The failed day's rows stay where they were audited, to look at, in tables autovacuum leaves alone.
     expect((await db.pool.query<{ n: number }>(c.auditEvidence(date))).rows[0]!.n).toBeGreaterThan(0);
+    const options = await db.pool.query<{ reloptions: string[] | null }>(
+      "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'analytics_audit' AND c.relname LIKE $1",
+      [`%_p${date.replaceAll('-', '')}`],
+    );
+    expect(options.rows.length).toBeGreaterThan(0);
+    for (const r of options.rows) expect(r.reloptions).toEqual(['autovacuum_enabled=false']);
   });
 
   it.each(DEFECT_CASES.map((c) => [c.defect, c] as const))('%s in a re-run of a published date: the good published version stays, untouched', async (_, c) => {
     const date = '2026-11-26';
     const good = await runDay(date, { events: SMALL, seed: 5 });
-    expect(good.published?.models).toHaveLength(5);
+    expect(good.published?.models).toHaveLength(6);
     const before = await analyticsSnapshot();
     await c.load(date);
     const { problems, published } = await runDay(date, { load: false });
@@ -389,6 +427,19 @@ describe('dbt project marketing_roas', () => {
       ]),
     );
   }
+});
+
+describe('warm and plain dbt on the whole project suite', () => {
+  it('give the same exit codes, node statuses and rows', () => {
+    const warm = transcripts.get('warm');
+    const plain = transcripts.get('plain');
+    // Both suites ran above (this file runs in order, and this test is skipped by any filter that picks one of theirs).
+    if (!warm?.rows || !plain?.rows) throw new Error(`a suite did not finish: warm ${Boolean(warm?.rows)}, plain ${Boolean(plain?.rows)}`);
+    expect(warm.invocations.length).toBeGreaterThan(40);
+    expect(warm.invocations).toEqual(plain.invocations);
+    expect(Object.keys(warm.rows).length).toBeGreaterThan(20);
+    expect(warm.rows).toEqual(plain.rows);
+  });
 });
 
 /** The singular tests: every .sql file under dbt/tests. */

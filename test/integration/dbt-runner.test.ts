@@ -2,15 +2,15 @@
 // runs then). A stand-in "dbt" that prints nothing and runs until interrupted shows it: without
 // the parent-death signal it would sleep on as an orphan, because only a write to its closed
 // stdout would end it.
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { classifyDbtFailure } from '../../activities/dbt/classify';
 import { startDbtForkServer } from '../../activities/dbt/forkserver';
-import { createDbtRunner, type ManagedDbtRunner } from '../../activities/dbt/runner';
-import { PROJECT_ROOT } from '../../src/config';
+import { createDbtRunner, pinnedRequirements, versionMismatch, WARM_DBT_DISTRIBUTIONS, type ManagedDbtRunner } from '../../activities/dbt/runner';
+import { PROJECT_ROOT } from '../../src/platform/config';
 import { dbtSessions } from '../helpers/dbt';
 import { useTestDatabase } from '../helpers/db';
 import { eventually } from '../helpers/temporal';
@@ -21,8 +21,7 @@ describe('the dbt runner', () => {
     ['forked by the warm dbt', 'warm'],
   ])('a dbt %s whose worker is killed with SIGKILL gets SIGINT at once and stops', async (_, mode) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-orphan-'));
-    // The venv's Python beside the stand-in, as in a real venv's bin/.
-    symlinkSync(path.join(path.dirname(inject('dbtBin')), 'python'), path.join(dir, 'python'));
+    venvPythonIn(dir);
     const dbt = path.join(dir, 'dbt');
     writeFileSync(
       dbt,
@@ -59,6 +58,53 @@ describe('the dbt runner', () => {
     await eventually('the orphaned dbt to exit', () => Promise.resolve(!alive(dbtPid)), 10_000);
   });
 });
+
+describe('the warm dbt, when its worker is killed with SIGKILL', () => {
+  it('kills a dbt that has not stopped 1.5 s after its SIGINT (slow to cancel its queries): none is left after 2 s', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-orphan-slow-'));
+    venvPythonIn(dir);
+    const dbt = path.join(dir, 'dbt');
+    // A dbt whose cancellation hangs: it takes SIGINT and goes on sleeping.
+    writeFileSync(
+      dbt,
+      [
+        `#!${path.join(dir, 'python')}`,
+        'import os, signal, time',
+        `signal.signal(signal.SIGINT, lambda signum, frame: open(${JSON.stringify(path.join(dir, 'interrupted'))}, 'w').write(str(signum)))`,
+        `open(${JSON.stringify(path.join(dir, 'started'))}, 'w').write(str(os.getpid()))`,
+        'while True:',
+        '    time.sleep(1)',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(dbt, 0o755);
+    const worker = execa(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/helpers/run-dbt-child.ts'), dbt, path.join(dir, 'target'), 'warm'], {
+      cwd: PROJECT_ROOT,
+      reject: false,
+    });
+    await eventually('the stand-in dbt to start', () => Promise.resolve(existsSync(path.join(dir, 'started'))), 30_000);
+    const dbtPid = Number(readFileSync(path.join(dir, 'started'), 'utf8'));
+    worker.kill('SIGKILL');
+    expect((await worker).signal).toBe('SIGKILL');
+    const killedAt = Date.now();
+    await eventually('the orphaned dbt that ignores SIGINT to be gone', () => Promise.resolve(!running(dbtPid)), 20_000, 20);
+    const ms = Date.now() - killedAt;
+    console.log(`orphaned dbt that ignores SIGINT gone ${ms} ms after its worker was killed`);
+    expect(readFileSync(path.join(dir, 'interrupted'), 'utf8')).toBe('2');
+    // 1.5 s of grace after the SIGINT; the rest is the slack of a busy machine.
+    expect(ms).toBeLessThan(5_000);
+  });
+});
+
+/** Alive and not a zombie (an exited child its new parent has not reaped yet). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /** The process whose command line has this argument (a plain dbt, named by its log folder in its target path). */
 function pidWithArg(arg: string): number {
@@ -148,14 +194,36 @@ describe('the warm dbt (imported once, a fork per invocation) with real dbt', ()
     expect(warmFail!.notable.map((e) => e.msg).join('\n')).toMatch(/division by zero/);
   });
 
-  it("installs its per-node savings on the pinned dbt (a dbt upgrade that drops one is noticed here)", async () => {
+  it('reports the versions it imported, equal to the pins; any other dbt runs plain and says why', async () => {
     const server = await startDbtForkServer(path.join(path.dirname(inject('dbtBin')), 'python'));
     try {
       expect(server.preloaded).toBe(true);
-      expect(server.faster).toEqual(['compiled_jinja', 'reused_connections']);
+      const pins = pinnedRequirements();
+      for (const name of WARM_DBT_DISTRIBUTIONS) expect(server.versions[name], name).toBe(pins[name.toLowerCase()]);
+      expect(versionMismatch(server.versions, pins)).toBeUndefined();
     } finally {
       await server.close();
     }
+    // A dbt-core other than the pinned one (as after an upgrade nobody has checked): plain processes, loudly.
+    const told: string[] = [];
+    const runner = createDbtRunner({
+      dbtBin: inject('dbtBin'),
+      projectDir,
+      databaseUrl: db.url,
+      threads: 2,
+      keepWarm: true,
+      pinnedVersions: { ...pinnedRequirements(), 'dbt-core': '1.12.0' },
+      onWarmUnavailable: (err) => told.push(err.message),
+    });
+    runners.push(runner);
+    const ok = await runner({ command: 'debug', targetPath: path.join(root, 'unpinned-debug') });
+    expect(ok.exitCode, ok.rawOutput).toBe(0);
+    expect(runner.warm).toBe(false);
+    const status = await runner.warmStatus();
+    expect(status.warm).toBe(false);
+    expect(status.versions['dbt-core']).toMatch(/^1\.11\./);
+    expect(status.reasons.join('\n')).toMatch(/dbt-core 1\.11\.\d+ \(pinned: 1\.12\.0\).*runs plain/);
+    expect(told).toEqual(status.reasons);
   });
 
   it('starts from the parse it keeps in memory, and never once a file of the project has changed', async () => {
@@ -210,3 +278,12 @@ describe('the warm dbt (imported once, a fork per invocation) with real dbt', ()
     expect(classifyDbtFailure(result)).toBe('DbtProcessKilled');
   });
 });
+
+/**
+ * The venv's Python beside a stand-in dbt, as in a real venv's bin/: a wrapper, not a link (a
+ * linked Python would not find its venv, so no dbt to import, and the runner would go plain).
+ */
+function venvPythonIn(dir: string): void {
+  writeFileSync(path.join(dir, 'python'), `#!/bin/sh\nexec ${JSON.stringify(path.join(path.dirname(inject('dbtBin')), 'python'))} "$@"\n`);
+  chmodSync(path.join(dir, 'python'), 0o755);
+}

@@ -10,16 +10,16 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDailyEtl, startDbtDailyRun } from '../../src/client/runs';
-import { PROJECT_ROOT, type Config } from '../../src/config';
-import { migrate } from '../../src/db/migrate';
-import { readRunResults } from '../../activities/dbt/run-results';
-import { recordFlinkComplete } from '../../src/flink-complete';
-import { loadDay } from '../../src/generator/load';
-import { createLogger } from '../../src/logger';
-import { LocalCluster } from '../../src/stack/postgres';
-import { ephemeralPort } from '../../src/stack/ports';
-import { spawnDevServer } from '../../src/stack/temporal';
-import { venvTools } from '../../src/stack/venv';
+import { PROJECT_ROOT, type Config } from '../../src/platform/config';
+import { migrate } from '../../src/platform/db/migrate';
+import { readRunResults } from '../../src/artifacts/run-results';
+import { recordFlinkComplete } from '../../src/client/flink-complete';
+import { loadDay } from '../../src/local/generator/load';
+import { createLogger } from '../../src/platform/logger';
+import { LocalCluster } from '../../src/local/stack/postgres';
+import { ephemeralPort } from '../../src/local/stack/ports';
+import { spawnDevServer } from '../../src/local/stack/temporal';
+import { venvTools } from '../../src/platform/tools';
 import { flinkCompleteSignal, workflowIds } from '../../src/core/signals';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
@@ -117,7 +117,7 @@ describe('fault injection on the real stack', () => {
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
-    // Temporal notices the dead attempt by its missing heartbeats (1 minute) and retries it.
+    // Temporal notices the dead attempt by its missing heartbeats (30 seconds) and retries it.
     const result = await run.result();
     expect(result.status).toBe('succeeded');
     expect(result.steps.find((s) => s.step === 'build')!.attempt).toBeGreaterThanOrEqual(2);
@@ -148,8 +148,8 @@ describe('fault injection on the real stack', () => {
     await eventually('the models of the date to be built', martBuilt, 120_000);
 
     // Hold the publish in the middle of its transaction: publishing takes a lock per audited
-    // table, in name order (fct_daily_metrics, int_hourly_agg, stg_ad_events, …); holding the
-    // second makes it wait with the first already moved, inside its uncommitted transaction.
+    // table, in name order (fct_daily_metrics, fct_daily_metrics_restatement, int_hourly_agg, …); holding
+    // the third makes it wait with the first already moved, inside its uncommitted transaction.
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     const key = `analytics_audit.int_hourly_agg_p${runDate.replaceAll('-', '')}`;
@@ -163,7 +163,7 @@ describe('fault injection on the real stack', () => {
     await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
     await holder.end();
     // The dead worker's transaction is rolled back: no partition of the date in analytics, the
-    // five audited tables still in the audit schema.
+    // six audited tables still in the audit schema.
     await eventually('the dead publish to be rolled back', async () => !(await publishWaiting()), 20_000);
     const state = async () =>
       (
@@ -173,14 +173,14 @@ describe('fault injection on the real stack', () => {
           [`analytics.%_p${runDate.replaceAll('-', '')}`, `%_p${runDate.replaceAll('-', '')}`],
         )
       ).rows[0];
-    expect(await state()).toEqual({ published: 0, audited: 5 });
+    expect(await state()).toEqual({ published: 0, audited: 6 });
 
     const second = await startWorkerProcess(workerEnv({ TEMPORAL_TASK_QUEUE: taskQueue }));
     workers.push(second);
     const result = await run.result();
     expect(result.status).toBe('succeeded');
-    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
-    expect(await state()).toEqual({ published: 5, audited: 0 });
+    expect(result.published?.models).toEqual(['analytics.fct_daily_metrics', 'analytics.fct_daily_metrics_restatement', 'analytics.int_hourly_agg', 'analytics.stg_ad_events_by_campaign', 'analytics.stg_ad_events', 'analytics.stg_ad_events_row_checks']);
+    expect(await state()).toEqual({ published: 6, audited: 0 });
     // Against an independent count straight from realtime: each event once, each campaign once.
     const { rows: truth } = await db.pool.query<{ events: number; campaigns: number }>(
       `SELECT count(DISTINCT event_id)::int AS events, count(DISTINCT campaign_id)::int AS campaigns FROM realtime.ad_events

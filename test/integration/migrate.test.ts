@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, MigrationError, migrate } from '../../src/db/migrate';
+import { MIGRATIONS_DIR, MigrationError, migrate } from '../../src/platform/db/migrate';
 import { useTestDatabase } from '../helpers/db';
 
 describe('migrations', () => {

@@ -5,16 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDbtDailyRun } from '../../src/client/runs';
-import { recordFlinkComplete } from '../../src/flink-complete';
-import { loadDay } from '../../src/generator/load';
+import { recordFlinkComplete } from '../../src/client/flink-complete';
+import { loadDay } from '../../src/local/generator/load';
 import { testConfig } from '../helpers/config';
 import { useTestDatabase } from '../helpers/db';
 import { dbtProcesses, dbtSessions } from '../helpers/dbt';
 import { connectDevServer, eventually, uniqueTaskQueue } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { ephemeralPort } from '../../src/stack/ports';
-import { spawnDevServer } from '../../src/stack/temporal';
-import { venvTools } from '../../src/stack/venv';
+import { ephemeralPort } from '../../src/local/stack/ports';
+import { spawnDevServer } from '../../src/local/stack/temporal';
+import { venvTools } from '../../src/platform/tools';
 
 describe('the production worker process', () => {
   const db = useTestDatabase(import.meta.url);

@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAlertActivities, formatAlertText, withFailingNodesFromArtifacts } from '../../activities/alerts';
-import { createLogger } from '../../src/logger';
-import { dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../src/core/describe';
+import { createLogger } from '../../src/platform/logger';
+import { dbtByHandCommand, dbtFailureLines, describeProgress, flinkWaitText, nodeLine } from '../../src/core/describe';
 import type { Alert, DbtDailyRunProgress, DbtFailureDetails, DbtNodeSummary } from '../../src/core/types';
 
 const node = (over: Partial<DbtNodeSummary>): DbtNodeSummary => ({
@@ -26,9 +26,20 @@ const details = (failingNodes: DbtNodeSummary[]): DbtFailureDetails => ({
   step: 'build',
   attempt: 4,
   failingNodes,
-  reproduce: 'cd dbt && ROAS_RUN_DATE=2026-11-26 dbt build --select tag:daily_run --profiles-dir .',
+  reproduce: 'roas dbt --date 2026-11-26 -- build --select tag:daily_run',
   targetPath: '.local/dbt-artifacts/dbt_daily_run/2026-11-26/build/attempt-4',
   summary: 'could not connect to server: Connection refused',
+});
+
+describe('dbtByHandCommand', () => {
+  it('is the `roas dbt` line a person pastes into a shell: dbt arguments after --, quoted only where they must be', () => {
+    expect(dbtByHandCommand('2026-12-02', ['build', '--select', 'tag:daily_run', '--indirect-selection', 'cautious', '--exclude', 'test_type:unit'])).toBe(
+      'roas dbt --date 2026-12-02 -- build --select tag:daily_run --indirect-selection cautious --exclude test_type:unit',
+    );
+    expect(dbtByHandCommand('2026-12-02', ['test', '--select', "it's; rm -rf ~", '$HOME'])).toBe(
+      `roas dbt --date 2026-12-02 -- test --select 'it'\\''s; rm -rf ~' '$HOME'`,
+    );
+  });
 });
 
 describe('nodeLine', () => {
@@ -63,7 +74,7 @@ describe('dbtFailureLines', () => {
     expect(dbtFailureLines('DbtTestFailure', { ...details([node({})]), attempt: 1 }, 'not-retryable')).toEqual([
       'Step: dbt build. Failure type: DbtTestFailure, not retried (a retry cannot fix it).',
       '• stg_ad_events_amounts_not_negative [fail] (31 failing rows): Got 31 results, configured to fail if != 0',
-      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-11-26 dbt build --select tag:daily_run --profiles-dir .',
+      'Reproduce locally: roas dbt --date 2026-11-26 -- build --select tag:daily_run',
       'Artifacts (run_results.json, dbt.log): .local/dbt-artifacts/dbt_daily_run/2026-11-26/build/attempt-4',
     ]);
   });
@@ -132,6 +143,13 @@ describe('describeProgress', () => {
       'waiting for Flink to report 2026-11-26 complete (since 00:00 UTC, 3 min; if it is complete: roas flink-complete --date 2026-11-26)',
     );
     expect(flinkWaitText('2026-11-26', undefined, now)).toBe('waiting for Flink to report 2026-11-26 complete (if it is complete: roas flink-complete --date 2026-11-26)');
+  });
+
+  it('a gate that has not looked yet, or has opened, is not said to wait for Flink (a backfill whose days all had markers said so)', () => {
+    const atGate = { ...base, step: 'waiting-for-flink' as const, stepSince: '2026-11-27T00:00:05.000Z' };
+    expect(describeProgress({ ...atGate, flinkGate: 'checking' }, now)).toBe("looking for Flink's marker of 2026-11-26 (since 00:00 UTC, 3 min)");
+    expect(describeProgress({ ...atGate, flinkGate: 'open' }, now)).toBe('Flink reported 2026-11-26 complete; starting dbt');
+    expect(describeProgress({ ...atGate, flinkGate: 'waiting' }, now)).toMatch(/^waiting for Flink to report 2026-11-26 complete/);
   });
 });
 

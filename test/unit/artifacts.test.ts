@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync, existsSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { attemptDirs, pruneArtifacts } from '../../activities/dbt/artifacts';
+import { attemptDirs, pruneArtifacts } from '../../src/artifacts/artifacts';
 
 function make(root: string, rel: string, ageDays: number, now: number) {
   const dir = path.join(root, rel);

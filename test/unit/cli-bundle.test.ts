@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/platform/config';
 
-const COMMANDS = ['run', 'backfill', 'status', 'runs', 'logs', 'schedules', 'validate', 'test-step', 'flink-complete', 'generate-events', 'stack', 'deploy'];
+const COMMANDS = ['run', 'backfill', 'restate', 'restatements', 'status', 'runs', 'logs', 'schedules', 'validate', 'test-step', 'dbt', 'flink-complete', 'generate-events', 'stack', 'deploy'];
 
 describe('bin/roas and the CLI bundle', () => {
   let root: string;
@@ -55,7 +55,7 @@ describe('bin/roas and the CLI bundle', () => {
   });
 
   it('rebuilds when a source is newer, whatever the directory', async () => {
-    edit('src/commands/run.ts', 'Start a pipeline for one date now', 'Start a pipeline (edited) for one date now');
+    edit('src/cli/commands/run.ts', 'Start a pipeline for one date now', 'Start a pipeline (edited) for one date now');
     const help = await roas(['--help']);
     expect(help.exitCode, help.stderr).toBe(0);
     expect(help.stdout).toContain('Start a pipeline (edited)');
@@ -70,7 +70,7 @@ describe('bin/roas and the CLI bundle', () => {
   });
 
   it('several calls racing to rebuild all run the new bundle, and leave no temporary files', async () => {
-    edit('src/commands/status.ts', 'One date: each pipeline', 'One date (raced): each pipeline');
+    edit('src/cli/commands/status.ts', 'One date: each pipeline', 'One date (raced): each pipeline');
     const calls = await Promise.all(Array.from({ length: 4 }, () => roas(['status', '--help'])));
     for (const c of calls) {
       expect(c.exitCode, c.stderr).toBe(0);
@@ -80,13 +80,13 @@ describe('bin/roas and the CLI bundle', () => {
   });
 
   it("a source that does not compile: esbuild's error and a non-zero exit, not the old bundle", async () => {
-    edit('src/commands/status.ts', 'export function runsCommand', 'export function runsCommand(');
+    edit('src/cli/commands/status.ts', 'export function runsCommand', 'export function runsCommand(');
     const r = await roas(['--help']);
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toContain('src/commands/status.ts');
+    expect(r.stderr).toContain('src/cli/commands/status.ts');
     expect(r.stdout).toBe('');
 
-    edit('src/commands/status.ts', 'export function runsCommand(', 'export function runsCommand');
+    edit('src/cli/commands/status.ts', 'export function runsCommand(', 'export function runsCommand');
     const fixed = await roas(['--help']);
     expect(fixed.exitCode, fixed.stderr).toBe(0);
   });

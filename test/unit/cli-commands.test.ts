@@ -3,14 +3,15 @@
 // `schedules list` and `--wait`.
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { backfillCommand } from '../../src/commands/backfill';
-import { requireEndedDay } from '../../src/commands/context';
-import { followProgress, shortDuration, type ProgressView } from '../../src/commands/follow';
-import { progressView, runCommand } from '../../src/commands/run';
-import { scheduleLines, schedulesCommand } from '../../src/commands/schedules';
-import { ledgerLines, slaText, type LedgerRow } from '../../src/commands/status';
-import { testStepCommand } from '../../src/commands/validate';
+import { backfillCommand } from '../../src/cli/commands/backfill';
+import { requireEndedDay } from '../../src/cli/commands/context';
+import { followProgress, shortDuration, type ProgressView } from '../../src/cli/commands/follow';
+import { progressView, runCommand } from '../../src/cli/commands/run';
+import { scheduleLines, schedulesCommand } from '../../src/cli/commands/schedules';
+import { ledgerLines, slaText, type LedgerRow } from '../../src/cli/commands/status';
+import { testStepCommand } from '../../src/cli/commands/validate';
 import { UsageError } from '../../src/core/errors';
+import { addDays } from '../../src/core/dates';
 import type { DbtDailyRunProgress } from '../../src/core/types';
 
 /** Bad input must be refused before the command connects to anything. */
@@ -18,17 +19,19 @@ const noContext = () => Promise.reject(new Error('the command asked for its cont
 const parse = (cmd: Command, args: string[]) => cmd.exitOverride().parseAsync(args, { from: 'user' });
 
 describe('a day that has not ended is refused alike by every command that runs a pipeline step', () => {
-  // Far in the future: not ended whatever the clock says while the test runs.
+  // Tomorrow (UTC): the latest day any input may name, and not ended whatever the clock says while the test runs.
+  const tomorrow = addDays(new Date().toISOString().slice(0, 10), 1);
+  const from = addDays(tomorrow, -5);
   it.each([
-    ['run', () => parse(runCommand(noContext), ['dbt', '--date', '2999-01-01'])],
-    ['backfill', () => parse(backfillCommand(noContext), ['dbt', '--from', '2026-01-01', '--to', '2999-01-01'])],
-    ['test-step dbt-build', () => parse(testStepCommand(noContext), ['dbt-build', '--date', '2999-01-01'])],
-    ['test-step validate', () => parse(testStepCommand(noContext), ['validate', '--date', '2999-01-01'])],
-    ['test-step report', () => parse(testStepCommand(noContext), ['report', '--date', '2999-01-01'])],
+    ['run', () => parse(runCommand(noContext), ['dbt', '--date', tomorrow])],
+    ['backfill', () => parse(backfillCommand(noContext), ['dbt', '--from', from, '--to', tomorrow])],
+    ['test-step dbt-build', () => parse(testStepCommand(noContext), ['dbt-build', '--date', tomorrow])],
+    ['test-step validate', () => parse(testStepCommand(noContext), ['validate', '--date', tomorrow])],
+    ['test-step report', () => parse(testStepCommand(noContext), ['report', '--date', tomorrow])],
   ])('roas %s', async (_name, call) => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(/^2999-01-01 has not ended yet \(UTC\): a run processes a finished day, \d{4}-\d{2}-\d{2} or earlier\.$/);
+    expect((error as Error).message).toMatch(/^\d{4}-\d{2}-\d{2} has not ended yet \(UTC\): a run processes a finished day, \d{4}-\d{2}-\d{2} or earlier\.$/);
   });
 
   it('the last day accepted is yesterday (UTC)', () => {
@@ -137,6 +140,19 @@ describe('--wait', () => {
     const h = harness(65_000);
     await followProgress(() => Promise.reject(new Error('no worker')), h.result, 0, { ...h.options, stamp: false });
     expect(h.printed).toEqual(['  still running (its progress does not answer: is a worker running?), 1m00s so far']);
+  });
+
+  it('leaves no timer behind when the run ends: the process exits as soon as the run has ended', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    let finish!: (v: string) => void;
+    const result = new Promise<string>((r) => (finish = r));
+    // The real wait between looks (1 s); the run ends during the first one.
+    const following = followProgress(() => Promise.resolve({ key: 'a', line: 'dbt build' }), result, Date.now(), { print: () => {} });
+    await new Promise((r) => setImmediate(r));
+    finish('done');
+    expect(await following).toBe('done');
+    expect(timers()).toBe(before);
   });
 
   it("a run's progress reads as in status; the clock is not part of what counts as a change", () => {

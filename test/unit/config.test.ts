@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config } from '../../src/platform/config';
 import { ConfigError } from '../../src/core/errors';
 
 const COMPONENT_URLS = {
@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    expect(message).toContain(`${name}=`);
+    expect(message).toMatch(new RegExp(`${name}( \\(a secret|=)`));
     expect(message).toContain(hint);
   });
 
@@ -169,5 +169,26 @@ describe('secrets from files (X_FILE, as Docker secrets are mounted)', () => {
     }
     expect(message).toMatch(/SLACK_BOT_TOKEN_FILE=".*bad-slack": the file's contents: expects a Slack bot token/);
     expect(message).not.toContain('not-a-token-secret');
+  });
+});
+
+describe('a rejected secret is never echoed', () => {
+  it.each([
+    ['DATABASE_URL', 'roas:SuperSecret123@db:5432/marketing_roas'],
+    ['ROAS_DASHBOARD_TOKEN', 'shortSecret1'],
+    ['SLACK_BOT_TOKEN', 'notASlackSecretToken'],
+    ['TEMPORAL_API_KEY', 'k3y'],
+  ])('%s', (name, value) => {
+    let message = '';
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain(name);
+    expect(message).toContain('not shown');
+    expect(message).not.toContain(value);
+    expect(message).not.toMatch(/Secret|k3y/);
   });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyDbtFailure, failureSummary } from '../../activities/dbt/classify';
-import { parseRunResults, readRunResults } from '../../activities/dbt/run-results';
+import { parseRunResults, readRunResults } from '../../src/artifacts/run-results';
 import { createDbtRunner, type DbtLogEvent, type DbtProcessResult } from '../../activities/dbt/runner';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'dbt');

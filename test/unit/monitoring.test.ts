@@ -7,8 +7,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig, PROJECT_ROOT } from '../../src/config';
-import { createPipelineMetrics, memoryLimitBytes } from '../../src/metrics';
+import { loadConfig, PROJECT_ROOT } from '../../src/platform/config';
+import { createPipelineMetrics, memoryLimitBytes } from '../../src/platform/metrics';
 
 const MONITORING = path.join(PROJECT_ROOT, 'monitoring');
 const PROMETHEUS_YML = path.join(MONITORING, 'prometheus', 'prometheus.yml');
@@ -121,8 +121,8 @@ describe('Prometheus configuration and alert rules', () => {
     }
   });
 
-  it('README explains every alert', () => {
-    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  it('docs/deployment.md explains every alert', () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'docs', 'deployment.md'), 'utf8');
     for (const r of rules) expect(readme, r.alert).toContain(`\`${r.alert}\``);
   });
 

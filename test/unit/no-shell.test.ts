@@ -67,7 +67,7 @@ describe('the child processes the code starts', () => {
 
   it('are all seen: the dbt runner, the warm dbt, the local PostgreSQL and Temporal, the venv', () => {
     const files = new Set(real.starts.map((s) => s.at.split(':')[0]));
-    for (const f of ['activities/dbt/runner.ts', 'activities/dbt/forkserver.ts', 'src/stack/postgres.ts', 'src/stack/temporal.ts', 'src/stack/venv.ts']) {
+    for (const f of ['activities/dbt/runner.ts', 'activities/dbt/forkserver.ts', 'src/local/stack/postgres.ts', 'src/local/stack/temporal.ts', 'src/local/stack/venv.ts']) {
       expect(files, f).toContain(f);
     }
   });

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOWS_PATH } from '../../src/platform/build-paths';
 import { HISTORIES_DIR, loadHistory } from '../helpers/histories';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -34,7 +34,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'scheduled-dbt-daily-run-launcher',
       'daily-etl-waited-for-dbt-then-succeeded',
     ]) {
-      // A kind may be recorded from several versions of the code: v1-<kind> from before the single dbt build.
+      // The 1.0 baseline records every kind as <kind>; a release after 1.0 keeps the earlier ones as <version>-<kind>.
       expect(names.filter((n) => n === kind || n.endsWith(`-${kind}`)), kind).not.toEqual([]);
     }
   });
@@ -43,4 +43,21 @@ describe('recorded histories replay against the current workflow code', () => {
     const history = loadHistory(file);
     await Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history, file.replace(/\.json$/, ''));
   });
+});
+
+// The rule for every change after 1.0, shown on a real change: made without a patch it fails
+// here, made behind patched() it replays.
+describe('a workflow change after 1.0', () => {
+  const history = loadHistory('dbt-daily-run-succeeded.json');
+  const bundleOf = (file: string) => bundleWorkflowCode({ workflowsPath: new URL(`../fixtures/changed-workflows/${file}`, import.meta.url).pathname, logger: new DefaultLogger('WARN') });
+
+  it('made without patched() does not replay a run recorded before it', async () => {
+    const changed = await bundleOf('unpatched.ts');
+    await expect(Worker.runReplayHistory({ workflowBundle: changed, replayName: 'unpatched' }, history, 'dbt-daily-run-succeeded')).rejects.toThrow(/[Nn]ondetermin/);
+  }, 120_000);
+
+  it('made behind patched() replays it', async () => {
+    const changed = await bundleOf('patched.ts');
+    await Worker.runReplayHistory({ workflowBundle: changed, replayName: 'patched' }, history, 'dbt-daily-run-succeeded');
+  }, 120_000);
 });

@@ -3,7 +3,7 @@
 // against the exchange of RFC 7677 (user "user", password "pencil").
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scramVerifier } from '../../src/db/role-passwords';
+import { scramVerifier } from '../../src/platform/db/role-passwords';
 
 const SALT = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
 const AUTH_MESSAGE =

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { sdkLogger } from '../../src/logger';
+import { sdkLogger } from '../../src/platform/logger';
 
 function capture() {
   const lines: string[] = [];

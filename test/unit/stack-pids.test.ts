@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { stackCommand } from '../../src/commands/stack';
-import type { CliContext } from '../../src/commands/context';
-import { stoppedLine } from '../../src/stack';
-import { processIdentity, readRecords, recordProcess, recordState, stackDir, stopRecorded, type ProcessRecord, type StackKind } from '../../src/stack/pids';
+import { stackCommand } from '../../src/cli/commands/stack';
+import type { CliContext } from '../../src/cli/commands/context';
+import { stoppedLine } from '../../src/local/stack';
+import { processIdentity, readRecords, recordProcess, recordState, stackDir, stopRecorded, type ProcessRecord, type StackKind } from '../../src/local/stack/pids';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

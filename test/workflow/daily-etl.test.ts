@@ -2,7 +2,7 @@
 // and fails with a clear alert when that run failed, never ran, or runs too long.
 import { WorkflowFailedError } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signalFlinkGate } from '../../src/flink-complete';
+import { signalFlinkGate } from '../../src/client/flink-complete';
 import { dailyEtl, dbtDailyRun } from '../../workflows';
 import { progressQuery, workflowIds } from '../../src/core/signals';
 import type { DailyEtlInput, DbtDailyRunInput } from '../../src/core/types';

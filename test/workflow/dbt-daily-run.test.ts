@@ -8,14 +8,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { execa } from 'execa';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config';
-import { signalFlinkGate } from '../../src/flink-complete';
+import { PROJECT_ROOT } from '../../src/platform/config';
+import { signalFlinkGate } from '../../src/client/flink-complete';
 import { dbtDailyRun, flinkGate } from '../../workflows';
 import { flinkCompleteSignal, gateStateQuery, progressQuery, workflowIds } from '../../src/core/signals';
 import type { DbtDailyRunInput } from '../../src/core/types';
 import { MODELS, TESTS, type Scenario } from '../helpers/fake-dbt';
-import { attemptDirs } from '../../activities/dbt/artifacts';
-import { readRunResults } from '../../activities/dbt/run-results';
+import { attemptDirs } from '../../src/artifacts/artifacts';
+import { readRunResults } from '../../src/artifacts/run-results';
 import { UI, usePipelineHarness } from '../helpers/pipeline-harness';
 import { keepHistory } from '../helpers/histories';
 import { eventually, gateWaiting } from '../helpers/temporal';
@@ -71,7 +71,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     expect(text).toContain(`dbt daily run failed for ${runDate}`);
     expect(text).toContain('DbtConnectionError, after 4 attempts');
     expect(text).toContain(
-      'Reproduce locally: cd dbt && ROAS_RUN_DATE=2026-10-01 dbt build --select tag:daily_run --indirect-selection cautious --exclude test_type:unit --profiles-dir .',
+      'Reproduce locally: roas dbt --date 2026-10-01 -- build --select tag:daily_run --indirect-selection cautious --exclude test_type:unit',
     );
     expect(text).toContain(`${UI}/namespaces/default/workflows/dbt-daily-run-${runDate}/`);
     const { rows } = await db.pool.query('SELECT status, attempts, error_type, sla_met FROM orchestrator.pipeline_runs WHERE run_date = $1', [runDate]);
@@ -295,7 +295,7 @@ describe('dbtDailyRun (time-skipping server)', () => {
     const status = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['status', '--date', runDate], { reject: false, env: env2 });
     expect(status.stdout).toMatch(/dbt_daily_run skipped .*\n\s+skipped: 2026-10-10 already succeeded \(run /);
     const runs = await execa(path.join(PROJECT_ROOT, 'bin', 'roas'), ['runs'], { reject: false, env: env2 });
-    expect(runs.stdout).toMatch(/2026-10-10\s+dbt_daily_run skipped .*already succeeded before/);
+    expect(runs.stdout, runs.stderr).toMatch(/2026-10-10\s+dbt_daily_run skipped .*already succeeded before/);
   });
 
   it('answers the progress query with the step and dbt nodes done / total', async () => {

@@ -13,8 +13,10 @@ What the worker does besides and this DAG does not: the run ledger, the Flink ga
 complete here), the SLA timer, alerts, retries by failure class.
 
 The run date is the DAG run's logical date (`airflow dags test roas_dbt_daily 2026-01-10`).
-Settings from the environment: DATABASE_URL (dbt's connection, as the worker's), ROAS_DBT_ROLE
-(the role dbt builds as, as the worker's; none by default), ROAS_DBT_THREADS (4),
+Settings from the environment: DATABASE_URL (dbt's and publishing's connection, as the worker's:
+the transform login), ROAS_DBT_OWNER_ROLE (the role dbt builds as, the owner of analytics, made
+the session's role through libpq's PGOPTIONS as the worker's runner does; none by default),
+ROAS_DBT_THREADS (4),
 ROAS_AIRFLOW_ARTIFACTS (where each run's dbt target folders go; .local/airflow-home/dbt-artifacts).
 """
 
@@ -45,9 +47,11 @@ def dbt_connection_env(url):
         "DBT_PG_USER": unquote(u.username or "roas"),
         "DBT_PG_PASSWORD": unquote(u.password or ""),
         "DBT_PG_DBNAME": (u.path or "/marketing_roas").lstrip("/"),
-        # The role dbt builds as (SET ROLE; empty: none) and the URL's sslmode, as the worker's.
-        "DBT_PG_ROLE": os.environ.get("ROAS_DBT_ROLE", ""),
+        # The URL's sslmode, as the worker's.
         "DBT_PG_SSLMODE": parse_qs(u.query).get("sslmode", [""])[0],
+        # The role dbt builds as, from the session's start (a SET ROLE would be undone by a
+        # rolled-back transaction), as the worker's runner sets it.
+        **({"PGOPTIONS": f"-c role={os.environ['ROAS_DBT_OWNER_ROLE']}"} if os.environ.get("ROAS_DBT_OWNER_ROLE") else {}),
     }
 
 

@@ -18,14 +18,22 @@
   {% call statement('lock_day') -%}
     select pg_advisory_xact_lock(hashtext('{{ audited.schema }}.{{ audited.identifier }}'))
   {%- endcall %}
+  {#- The day's previous table goes whoever made it (a by-hand dbt as another login, say): the
+      owner of the schema drops it (migrations/0010_audit_leftovers.sql), so a leftover is
+      replaced, never a reason for the build to fail. -#}
   {% call statement('drop_previous_audit') -%}
-    drop table if exists {{ audited }}
+    select {{ audit_schema() }}.drop_audited_day('{{ audited.identifier }}')
   {%- endcall %}
   {#- With an enforced contract, the declared columns and types, checked against the SQL. -#}
   {% call statement('main') -%}
     {{ get_create_table_as_sql(False, audited, compiled_code) }}
   {%- endcall %}
+  {#- Autovacuum off until the day is published (publishing turns it back on): a table it
+      just built is what autovacuum would pick next, and its scan would hold the lock publishing
+      needs (publishing then waits until the autovacuum gives up, about a second). Set in the
+      transaction that creates the table, so autovacuum never sees it otherwise. -#}
   {% call statement('check_day') -%}
+    alter table {{ audited }} set (autovacuum_enabled = false);
     alter table {{ audited }} add constraint {{ audited.identifier }}_day
       check ({{ adapter.quote(date_column) }} is not null and {{ adapter.quote(date_column) }} = date '{{ day }}');
     comment on table {{ audited }} is '{{ tojson({"model": this.identifier, "schema": this.schema, "date_column": date_column, "run_date": day, "tags": tags}) }}'

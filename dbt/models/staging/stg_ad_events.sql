@@ -1,9 +1,11 @@
 -- Grain: one row per event_id for the run date. Typed, de-duplicated (Flink delivers at least
 -- once: the first arrival of an event_id wins, `deliveries` says how many arrived) and converted to the reporting currency, KRW.
+-- Reads the run's cut of the day (events_cut), not the live table: every model and test of the
+-- run sees the same rows, however many arrive while it builds.
 with
 
 source_events as (
-    select * from {{ source('realtime', 'ad_events') }}
+    select * from {{ events_cut() }}
     where event_time >= {{ run_date_start() }}
       and event_time < {{ run_date_end() }}
 ),

@@ -1,4 +1,5 @@
 -- Why: a campaign with more than 24 hourly rows in a day, or an hour outside the day, double counts.
+-- An invariant of the aggregation whatever the data: error.
 {{ config(severity='error') }}
 
 select campaign_id, count(*) as hours, min(event_hour) as first_hour, max(event_hour) as last_hour

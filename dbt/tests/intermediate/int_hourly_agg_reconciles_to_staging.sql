@@ -1,4 +1,5 @@
 -- Why: the hourly aggregate must carry every staged event and every won of spend and revenue.
+-- Reconciliation is an invariant: error.
 {{ config(severity='error') }}
 
 with

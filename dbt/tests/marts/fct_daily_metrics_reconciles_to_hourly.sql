@@ -1,4 +1,5 @@
 -- Why: the daily fact must be exactly the sum of its hours; a gap means a lost or doubled hour.
+-- Reconciliation is an invariant: error.
 {{ config(severity='error') }}
 
 with

@@ -1,4 +1,5 @@
 -- Why: ROAS is the number the business acts on; it must equal revenue / spend exactly as stored.
+-- An invariant of the arithmetic: error.
 {{ config(severity='error') }}
 
 select campaign_id, spend_krw, revenue_krw, roas

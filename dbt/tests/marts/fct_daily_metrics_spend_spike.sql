@@ -1,4 +1,5 @@
 -- Why: a campaign spending several times its 7-day average is often a bidding mistake; worth a human look, not a failed run.
+-- Real data breaks it legitimately (a launch, a sale): a warning, past var('spend_spike_ratio').
 {{ config(severity='warn') }}
 
 with

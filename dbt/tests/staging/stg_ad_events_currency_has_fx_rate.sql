@@ -1,4 +1,5 @@
 -- Why: spend in a currency without an FX rate has no KRW value and would silently vanish from ROAS.
+-- An invariant of the conversion: error (add the rate to the fx_rates seed).
 {{ config(severity='error') }}
 
 select currency, count(*) as events

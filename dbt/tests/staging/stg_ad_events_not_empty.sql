@@ -1,4 +1,5 @@
 -- Why: a day with no events means Flink lost the day or wrote it elsewhere; reporting zero spend would be a lie.
+-- No real day of a running account is empty: error.
 {{ config(severity='error') }}
 
 select {{ run_date() }} as run_date, coalesce(sum(events), 0) as events

@@ -1,4 +1,5 @@
 -- Why: staging drops repeated event_ids (at-least-once delivery), but many repeats point at a Flink replay worth a look.
+-- Real streams repeat deliveries legitimately: a warning.
 {{ config(severity='warn') }}
 
 select event_id, deliveries as copies

@@ -1,4 +1,5 @@
 -- Why: a row whose event_time falls outside its event_date would be counted on the wrong day.
+-- An invariant: error (a late event keeps its own event_time, so its own day).
 {{ config(severity='error') }}
 
 select event_id, event_time, event_date

@@ -1,0 +1,20 @@
+// Which published models exist yet: a fresh database has none, and the sections that read them say so.
+import type pg from 'pg';
+
+export interface Tables {
+  fct: boolean;
+  by_campaign: boolean;
+  row_checks: boolean;
+  totals: boolean;
+}
+
+export async function queryTables(c: pg.PoolClient): Promise<Tables> {
+  return (
+    await c.query<{ fct: boolean; by_campaign: boolean; row_checks: boolean; totals: boolean }>(
+      `SELECT to_regclass('analytics.fct_daily_metrics') IS NOT NULL AS fct,
+              to_regclass('analytics.stg_ad_events_by_campaign') IS NOT NULL AS by_campaign,
+              to_regclass('analytics.stg_ad_events_row_checks') IS NOT NULL AS row_checks,
+              to_regclass('analytics.rpt_daily_totals') IS NOT NULL AS totals`,
+    )
+  ).rows[0]!;
+}
