@@ -3,13 +3,17 @@
 import type pg from 'pg';
 import type { PipelineMetrics } from '../src/platform/metrics';
 import type { LedgerStart, LedgerUpdate, PipelineName } from '../src/core/types';
+import { tell, type ObserverDeps } from './observers';
 
-export interface LedgerDeps {
+export interface LedgerDeps extends ObserverDeps {
   pool: pg.Pool;
   metrics?: PipelineMetrics;
 }
 
-export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function createLedgerActivities(deps: LedgerDeps) {
+  const { pool, metrics } = deps;
   return {
     /** The latest successful run of the pipeline for the date, if any. */
     async findSucceededRun(pipeline: PipelineName, runDate: string): Promise<{ workflowId: string; runId: string; finishedAt: string } | null> {
@@ -34,17 +38,19 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
     },
 
     async recordRunStarted(start: LedgerStart): Promise<void> {
-      await pool.query(
+      const { rowCount } = await pool.query(
         `INSERT INTO orchestrator.pipeline_runs (workflow_id, run_id, pipeline, run_date, status, trigger, scheduled_at, current_step)
          VALUES ($1, $2, $3, $4, 'running', $5, $6, 'starting')
          ON CONFLICT (workflow_id, run_id) DO NOTHING`,
         [start.workflowId, start.runId, start.pipeline, start.runDate, start.trigger, start.scheduledAt],
       );
+      // Once per run: a retried activity finds its row there already.
+      if (rowCount) await tell(deps, 'runStarted', { ...start, at: new Date().toISOString() });
     },
 
     /** Returns the row's finished_at (set by the database clock when `finished`). */
     async updateRun(u: LedgerUpdate): Promise<{ finishedAt: string | null }> {
-      const { rows } = await pool.query<{ finished_at: Date | null; started_at: Date; pipeline: string; status: string; sla_met: boolean | null }>(
+      const { rows } = await pool.query<{ finished_at: Date | null; started_at: Date; pipeline: string; run_date: string; status: string; sla_met: boolean | null }>(
         `UPDATE orchestrator.pipeline_runs SET
            status = coalesce($3, status),
            current_step = coalesce($4, current_step),
@@ -55,7 +61,7 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
            summary = summary || coalesce($9::jsonb, '{}'::jsonb),
            finished_at = CASE WHEN $10 THEN now() ELSE finished_at END
          WHERE workflow_id = $1 AND run_id = $2
-         RETURNING finished_at, started_at, pipeline, status, sla_met`,
+         RETURNING finished_at, started_at, pipeline, to_char(run_date, 'YYYY-MM-DD') AS run_date, status, sla_met`,
         [
           u.workflowId,
           u.runId,
@@ -72,6 +78,11 @@ export function createLedgerActivities({ pool, metrics }: LedgerDeps) {
       const row = rows[0];
       if (u.finished && row?.finished_at) {
         metrics?.runFinished({ pipeline: row.pipeline, status: row.status }, (row.finished_at.getTime() - row.started_at.getTime()) / 1000, row.sla_met);
+        if (FINAL.has(row.status)) {
+          const status = row.status as 'succeeded' | 'failed' | 'cancelled';
+          const ref = { pipeline: row.pipeline, runDate: row.run_date, workflowId: u.workflowId, runId: u.runId };
+          await tell(deps, 'runFinished', { ...ref, status, errorType: u.errorType ?? null, error: u.error ?? null, at: row.finished_at.toISOString() });
+        }
       }
       return { finishedAt: row?.finished_at?.toISOString() ?? null };
     },

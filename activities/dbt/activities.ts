@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DbtStepInput, DbtStepResult } from '../../src/core/types';
 import { classifyDbtFailure, failureSummary } from './classify';
 import { interpretDbtStep, invokeDbtStep, planDbtStep, type DbtActivityDeps } from './step';
+import { tell } from '../observers';
 
 export { runFolder, type DbtActivityDeps } from './step';
 
@@ -41,8 +42,24 @@ export function createDbtActivities(deps: DbtActivityDeps) {
     async runDbtStep(input: DbtStepInput): Promise<DbtStepResult> {
       const ctx = Context.current();
       const plan = await planDbtStep(deps, input, ctx.info);
-      const result = await invokeDbtStep(deps, plan, ctx);
-      return interpretDbtStep(deps, plan, result);
+      const started = {
+        pipeline: input.pipeline,
+        runDate: input.runDate,
+        workflowId: ctx.info.workflowExecution?.workflowId ?? 'standalone',
+        runId: ctx.info.workflowExecution?.runId ?? 'standalone',
+        step: input.step,
+        attempt: plan.attempt,
+        targetPath: plan.targetPath,
+        applicationName: plan.applicationName,
+        at: new Date().toISOString(),
+      };
+      await tell(deps, 'dbtStepStarted', started);
+      const ran = await invokeDbtStep(deps, plan, ctx);
+      const { exitCode, durationMs, cancelled } = ran.result;
+      const outcome = exitCode === 0 && !ran.cancelled ? 'success' : ran.cancelled ? 'cancelled' : 'failure';
+      const error = outcome === 'failure' ? failureSummary(ran.result).split('\n').slice(0, 5).join('\n') : undefined;
+      await tell(deps, 'dbtStepFinished', { ...started, outcome, exitCode, durationMs, process: { exitCode, durationMs, cancelled }, at: new Date().toISOString(), ...(error && { error }) });
+      return interpretDbtStep(deps, plan, ran);
     },
   };
 }

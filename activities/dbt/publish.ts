@@ -9,6 +9,7 @@ import pg from 'pg';
 import { NOTHING_TO_PUBLISH } from '../../src/core/failure-types';
 import type { PublishInput, PublishResult } from '../../src/core/types';
 import { pipelineNamed } from '../../src/core/pipelines';
+import { tell, type ObserverDeps } from '../observers';
 
 export const AUDIT_SCHEMA = 'analytics_audit';
 
@@ -21,7 +22,7 @@ interface AuditedDayMeta {
   tags: string[];
 }
 
-export interface PublishDeps {
+export interface PublishDeps extends ObserverDeps {
   pool: pg.Pool;
   /** The transform role's pool: attaching dbt's tables takes their owner's rights (default: pool). */
   publishPool?: pg.Pool;
@@ -35,67 +36,83 @@ export function dayIdentifier(model: string, runDate: string): string {
 
 export function createPublishActivities(deps: PublishDeps) {
   return {
+    /** Publishes the day (see publishInTransaction), then tells the observers how it went. */
     async publishDay(input: PublishInput): Promise<PublishResult> {
-      const started = Date.now();
-      const heartbeat = activityHeartbeat();
-      // Heartbeat while waiting for readers' locks too, so only a dead worker looks dead.
-      const beat = setInterval(heartbeat, 5_000);
-      const client = await (deps.publishPool ?? deps.pool).connect();
+      const info = Context.current().info;
+      const ref = { pipeline: input.pipeline, runDate: input.runDate, workflowId: info.workflowExecution?.workflowId ?? 'standalone', runId: info.workflowExecution?.runId ?? 'standalone' };
+      const startedAt = new Date().toISOString();
       try {
-        await client.query('BEGIN');
-        await client.query(`SET LOCAL lock_timeout = ${Math.round(deps.publishLockTimeoutMs ?? 60_000)}`);
-        const audited = await auditedDays(client, AUDIT_SCHEMA, input);
-        if (audited.length === 0) {
-          const published = await auditedDays(client, null, input);
-          await client.query('ROLLBACK');
-          if (published.length > 0) {
-            return { runDate: input.runDate, models: published.map(qualified), replaced: [], alreadyPublished: true, milliseconds: Date.now() - started };
-          }
-          throw ApplicationFailure.create({
-            type: NOTHING_TO_PUBLISH,
-            nonRetryable: true,
-            message:
-              `No audited day of the models tagged ${input.tag} exists for ${input.runDate}: nothing to publish. ` +
-              `The step's dbt run must build them first (roas run ${pipelineNamed(input.pipeline)?.key ?? 'dbt'} --date ${input.runDate} --force).`,
-          });
-        }
-        const replaced: string[] = [];
-        // One order for every publisher, so two dates publishing at once queue instead of deadlocking.
-        audited.sort((a, b) => a.relname.localeCompare(b.relname));
-        for (const day of audited) {
-          const parent = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.meta.model)}`;
-          const partition = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.relname)}`;
-          // The same lock the build takes: a dbt still building this day (a dead worker's) finishes first.
-          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${AUDIT_SCHEMA}.${day.relname}`]);
-          const { rows } = await client.query<{ exists: boolean; attached: boolean }>(
-            `SELECT to_regclass($1) IS NOT NULL AS exists,
-                    EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)) AS attached`,
-            [partition, parent],
-          );
-          if (rows[0]!.exists) {
-            if (rows[0]!.attached) await client.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition}`);
-            await client.query(`DROP TABLE ${partition}`);
-            replaced.push(`${day.meta.schema}.${day.meta.model}`);
-          }
-          // The build left autovacuum off on the day's table (so no autovacuum holds it now):
-          // published, it is a table like any other.
-          await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} RESET (autovacuum_enabled)`);
-          await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} SET SCHEMA ${pg.escapeIdentifier(day.meta.schema)}`);
-          await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${partition} FOR VALUES IN (${pg.escapeLiteral(input.runDate)})`);
-          heartbeat();
-        }
-        if (input.cutId) await recordPublishedCut(client, input, audited, replaced);
-        await client.query('COMMIT');
-        return { runDate: input.runDate, models: audited.map(qualified), replaced, alreadyPublished: false, milliseconds: Date.now() - started };
+        const result = await publishInTransaction(deps, input);
+        await tell(deps, 'dayPublished', { ...ref, outcome: 'success', models: result.models, replaced: result.replaced, startedAt, at: new Date().toISOString() });
+        return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        const error = err instanceof Error ? err.message : String(err);
+        await tell(deps, 'dayPublished', { ...ref, outcome: 'failure', models: [], replaced: [], startedAt, at: new Date().toISOString(), error });
         throw err;
-      } finally {
-        clearInterval(beat);
-        client.release();
       }
     },
   };
+}
+
+async function publishInTransaction(deps: PublishDeps, input: PublishInput): Promise<PublishResult> {
+  const started = Date.now();
+  const heartbeat = activityHeartbeat();
+  // Heartbeat while waiting for readers' locks too, so only a dead worker looks dead.
+  const beat = setInterval(heartbeat, 5_000);
+  const client = await (deps.publishPool ?? deps.pool).connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = ${Math.round(deps.publishLockTimeoutMs ?? 60_000)}`);
+    const audited = await auditedDays(client, AUDIT_SCHEMA, input);
+    if (audited.length === 0) {
+      const published = await auditedDays(client, null, input);
+      await client.query('ROLLBACK');
+      if (published.length > 0) {
+        return { runDate: input.runDate, models: published.map(qualified), replaced: [], alreadyPublished: true, milliseconds: Date.now() - started };
+      }
+      throw ApplicationFailure.create({
+        type: NOTHING_TO_PUBLISH,
+        nonRetryable: true,
+        message:
+          `No audited day of the models tagged ${input.tag} exists for ${input.runDate}: nothing to publish. ` +
+          `The step's dbt run must build them first (roas run ${pipelineNamed(input.pipeline)?.key ?? 'dbt'} --date ${input.runDate} --force).`,
+      });
+    }
+    const replaced: string[] = [];
+    // One order for every publisher, so two dates publishing at once queue instead of deadlocking.
+    audited.sort((a, b) => a.relname.localeCompare(b.relname));
+    for (const day of audited) {
+      const parent = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.meta.model)}`;
+      const partition = `${pg.escapeIdentifier(day.meta.schema)}.${pg.escapeIdentifier(day.relname)}`;
+      // The same lock the build takes: a dbt still building this day (a dead worker's) finishes first.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${AUDIT_SCHEMA}.${day.relname}`]);
+      const { rows } = await client.query<{ exists: boolean; attached: boolean }>(
+        `SELECT to_regclass($1) IS NOT NULL AS exists,
+                EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)) AS attached`,
+        [partition, parent],
+      );
+      if (rows[0]!.exists) {
+        if (rows[0]!.attached) await client.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition}`);
+        await client.query(`DROP TABLE ${partition}`);
+        replaced.push(`${day.meta.schema}.${day.meta.model}`);
+      }
+      // The build left autovacuum off on the day's table (so no autovacuum holds it now):
+      // published, it is a table like any other.
+      await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} RESET (autovacuum_enabled)`);
+      await client.query(`ALTER TABLE ${pg.escapeIdentifier(AUDIT_SCHEMA)}.${pg.escapeIdentifier(day.relname)} SET SCHEMA ${pg.escapeIdentifier(day.meta.schema)}`);
+      await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${partition} FOR VALUES IN (${pg.escapeLiteral(input.runDate)})`);
+      heartbeat();
+    }
+    if (input.cutId) await recordPublishedCut(client, input, audited, replaced);
+    await client.query('COMMIT');
+    return { runDate: input.runDate, models: audited.map(qualified), replaced, alreadyPublished: false, milliseconds: Date.now() - started };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    clearInterval(beat);
+    client.release();
+  }
 }
 
 /** The model that compares the day as published before with the day as just built (see dbt). */

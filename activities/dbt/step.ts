@@ -11,6 +11,7 @@ import { FAILED_STATUSES, readRunResults, type DbtNodeResult } from '../../src/a
 import { classifyDbtFailure, failureSummary } from './classify';
 import type { PipelineMetrics } from '../../src/platform/metrics';
 import type { DbtLogEvent, DbtProcessResult, DbtRunner } from './runner';
+import type { ObserverDeps } from '../observers';
 
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogNodeNoOpResult']);
 const FAILED = FAILED_STATUSES;
@@ -23,7 +24,7 @@ interface StepHeartbeat extends DbtProgress {
 }
 
 /** What the dbt activities are created with (by the worker, or the CLI's test-step). */
-export interface DbtActivityDeps {
+export interface DbtActivityDeps extends ObserverDeps {
   runner: DbtRunner;
   /** Root of the per-run artifact folders (target paths, logs). */
   artifactsDir: string;

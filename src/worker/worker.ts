@@ -19,6 +19,7 @@ import type { Config } from '../platform/config';
 import { componentUrls, type ComponentUrls } from '../platform/db/roles';
 import { signalFlinkGate } from '../client/flink-complete';
 import { listenForFlinkMarkers } from './flink-listener';
+import { runObservers } from './observers';
 import { createLogger, type Logger } from '../platform/logger';
 import type { PipelineMetrics } from '../platform/metrics';
 
@@ -131,8 +132,11 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pruneTimer = setInterval(prune, 24 * 3_600_000).unref();
   const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
   if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
+  const watchers = runObservers({ config, pool, log, metrics: deps.metrics });
   const activities = createActivities({
     runner,
+    observers: watchers.observers,
+    onObserverError: (observer, err) => log.warn({ observer, err: err instanceof Error ? err.message : String(err) }, 'an observer of the run failed; the run goes on'),
     artifactsDir: config.dbt.artifactsDir,
     cancelQueries: async (applicationName) => {
       const { rowCount } = await transformPool.query(
@@ -213,6 +217,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
       clearInterval(pruneTimer);
       await listener.close();
       await runner.close();
+      await watchers.close();
       await Promise.all([pool.end(), transformPool.end(), reportingPool.end()]);
     },
   };

@@ -1,0 +1,26 @@
+// The observers of this worker's runs (see activities/observers.ts): each one built from the
+// configuration, in the order they are told.
+import type pg from 'pg';
+import type { RunObserver } from '../../activities/observers';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import type { PipelineMetrics } from '../platform/metrics';
+
+export interface ObserverSources {
+  config: Config;
+  /** The orchestrator role's pool. */
+  pool: pg.Pool;
+  log: Logger;
+  metrics?: PipelineMetrics;
+}
+
+export interface WorkerObservers {
+  observers: RunObserver[];
+  /** Stops what the observers keep running (queues, timers); waits a moment for what is in flight. */
+  close: () => Promise<void>;
+}
+
+export function runObservers(_sources: ObserverSources): WorkerObservers {
+  const observers: RunObserver[] = [];
+  return { observers, close: async () => {} };
+}
