@@ -5,7 +5,7 @@ import { createDbtActivities, type DbtActivityDeps } from './dbt/activities';
 import { createPublishActivities, type PublishDeps } from './dbt/publish';
 import { createEtlActivities, type EtlDeps } from './etl/activities';
 import { createLateDataActivities, type LateDataDeps } from './late-data';
-import { createLedgerActivities } from './ledger';
+import { createFlinkTableActivities, createLedgerActivities } from './ledger';
 import { createTemporalActivities, type TemporalDeps } from './temporal';
 import type { RetrySettings } from '../src/core/settings';
 
@@ -24,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDbtActivities(deps),
     ...createPublishActivities(deps),
     ...createLedgerActivities(deps),
+    ...createFlinkTableActivities(deps),
     ...createLateDataActivities(deps),
     ...createAlertActivities(deps),
     ...createEtlActivities(deps),

@@ -72,30 +72,7 @@ export function createLateDataActivities(deps: LateDataDeps) {
      * run gets the same cut back.
      */
     async takeEventCut(input: { runDate: string; trigger: string; /** Outside a run (roas test-step): a fresh cut under this ID. */ runId?: string }): Promise<EventCut> {
-      const execution = Context.current().info.workflowExecution;
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-        const { rows } = await client.query<{ cut_id: string; rows: string; max_ingested_at: Date | null; snapshot: string; seconds: string }>(
-          'SELECT cut_id, rows, max_ingested_at, snapshot, seconds FROM realtime_cut.take($1::date, $2, $3, $4)',
-          [input.runDate, execution?.workflowId ?? 'standalone', input.runId ?? execution?.runId ?? `standalone-${Date.now()}`, input.trigger],
-        );
-        await client.query('COMMIT');
-        const c = rows[0]!;
-        return {
-          cutId: String(c.cut_id),
-          runDate: input.runDate,
-          rows: Number(c.rows),
-          maxIngestedAt: c.max_ingested_at?.toISOString() ?? null,
-          snapshot: c.snapshot,
-          seconds: Number(c.seconds),
-        };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      return takeCut(deps.pool, input, Context.current().info.workflowExecution);
     },
 
     /** The published days whose late rows call for a restatement: the nightly look-back, or a range. */
@@ -149,4 +126,31 @@ export function createLateDataActivities(deps: LateDataDeps) {
       return { totals, moved: rows.filter((r) => r.moved).map((r) => r.run_date), alertShare: settings.alertShare };
     },
   };
+}
+
+/** realtime_cut.take in one REPEATABLE READ transaction (see takeEventCut). */
+async function takeCut(pool: pg.Pool, input: { runDate: string; trigger: string; runId?: string }, execution: { workflowId: string; runId: string } | undefined): Promise<EventCut> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const { rows } = await client.query<{ cut_id: string; rows: string; max_ingested_at: Date | null; snapshot: string; seconds: string }>(
+      'SELECT cut_id, rows, max_ingested_at, snapshot, seconds FROM realtime_cut.take($1::date, $2, $3, $4)',
+      [input.runDate, execution?.workflowId ?? 'standalone', input.runId ?? execution?.runId ?? `standalone-${Date.now()}`, input.trigger],
+    );
+    await client.query('COMMIT');
+    const c = rows[0]!;
+    return {
+      cutId: String(c.cut_id),
+      runDate: input.runDate,
+      rows: Number(c.rows),
+      maxIngestedAt: c.max_ingested_at?.toISOString() ?? null,
+      snapshot: c.snapshot,
+      seconds: Number(c.seconds),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -86,7 +86,12 @@ export function createLedgerActivities(deps: LedgerDeps) {
       }
       return { finishedAt: row?.finished_at?.toISOString() ?? null };
     },
+  };
+}
 
+/** The activities a daily run uses on the events' side: partitions and the Flink marker. */
+export function createFlinkTableActivities({ pool }: { pool: pg.Pool }) {
+  return {
     /**
      * The partition maintenance every daily run does before it looks at the date: the run date's
      * partition and the days ahead of today exist, and rows that landed in the default partition

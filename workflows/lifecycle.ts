@@ -113,35 +113,42 @@ export async function runLifecycle<R>(def: Lifecycle<R>): Promise<R> {
       await CancellationScope.nonCancellable(() => updateRun({ ...ids, status: 'cancelled', currentStep: 'cancelled', summary: def.summaryOnFailure(), finished: true }));
       throw err;
     }
-    const failedAt = progress.step;
-    progress.step = 'failed';
-    const explained = def.explain(err, failedAt);
-    if (!explained.alertedAlready) {
-      await sendAlert({
-        incidentKey: `${info.workflowId}:${info.runId}:failure`,
-        kind: 'failure',
-        pipeline,
-        runDate: input.runDate,
-        title: explained.title,
-        lines: explained.lines,
-        link,
-        ...(explained.failingNodesOf && { failingNodesOf: explained.failingNodesOf }),
-      });
-    }
-    await updateRun({
-      ...ids,
-      status: 'failed',
-      currentStep: 'failed',
-      attempts: explained.attempts,
-      slaMet: def.sla ? !progress.slaMissed : undefined,
-      errorType: explained.type,
-      error: explained.headline,
-      summary: def.summaryOnFailure(),
-      finished: true,
-    });
+    await failRun(def, err, progress, link);
     await def.finished?.(false);
     throw err;
   }
+}
+
+/** A run that failed: one alert (unless its failure alerted already), then the ledger's last word. */
+async function failRun<R>(def: Lifecycle<R>, err: unknown, progress: DbtDailyRunProgress, link: string | undefined): Promise<void> {
+  const info = workflowInfo();
+  const failedAt = progress.step;
+  progress.step = 'failed';
+  const explained = def.explain(err, failedAt);
+  if (!explained.alertedAlready) {
+    await sendAlert({
+      incidentKey: `${info.workflowId}:${info.runId}:failure`,
+      kind: 'failure',
+      pipeline: def.pipeline,
+      runDate: def.input.runDate,
+      title: explained.title,
+      lines: explained.lines,
+      link,
+      ...(explained.failingNodesOf && { failingNodesOf: explained.failingNodesOf }),
+    });
+  }
+  await updateRun({
+    workflowId: info.workflowId,
+    runId: info.runId,
+    status: 'failed',
+    currentStep: 'failed',
+    attempts: explained.attempts,
+    slaMet: def.sla ? !progress.slaMissed : undefined,
+    errorType: explained.type,
+    error: explained.headline,
+    summary: def.summaryOnFailure(),
+    finished: true,
+  });
 }
 
 /** The SLA timer races the work: when it fires, one alert goes out and the work goes on. */

@@ -58,25 +58,7 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
   });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const ready = await new Promise<{ preloaded: boolean; versions: DbtVersions; error?: string }>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`the warm dbt did not start within ${opts.readyTimeoutMs ?? 60_000} ms`)), opts.readyTimeoutMs ?? 60_000);
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { roas_forkserver?: string; preloaded?: boolean; versions?: DbtVersions; error?: string };
-        if (msg.roas_forkserver === 'ready') {
-          clearTimeout(timer);
-          resolve({ preloaded: Boolean(msg.preloaded), versions: msg.versions ?? {}, ...(msg.error ? { error: msg.error } : {}) });
-        }
-      } catch {
-        // not ours
-      }
-    });
-    void child.then((result) => {
-      clearTimeout(timer);
-      reject(new Error(`the warm dbt exited (${result.exitCode ?? result.signal}) before it was ready: ${stderr.join('').trim().slice(-500)}`));
-    });
-  }).catch((err: unknown) => {
+  const ready = await waitUntilReady(child, stderr, opts.readyTimeoutMs ?? 60_000).catch((err: unknown) => {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -102,28 +84,7 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
     error: ready.error,
     versions: ready.versions,
     socketPath,
-    async prepare(request) {
-      const socket = await connect();
-      socket.write(JSON.stringify({ prepare: request }) + '\n');
-      const lines = readline.createInterface({ input: socket });
-      const answer = await new Promise<{ roas_prepared?: boolean; error?: string; threads?: string[] }>((resolve) => {
-        let got: { roas_prepared?: boolean; error?: string; threads?: string[] } = { roas_prepared: false, error: 'the warm dbt closed the connection' };
-        lines.on('line', (line) => {
-          try {
-            got = JSON.parse(line) as typeof got;
-          } catch {
-            // ignore
-          }
-        });
-        lines.once('close', () => resolve(got));
-        socket.on('error', () => socket.destroy());
-      });
-      return {
-        prepared: answer.roas_prepared === true,
-        ...(answer.error ? { error: answer.error } : {}),
-        ...(Array.isArray(answer.threads) ? { threads: answer.threads } : {}),
-      };
-    },
+    prepare: (request) => prepareOne(connect, request),
     run: (request) => forkOne(connect, request),
     async close() {
       if (!closed) {
@@ -132,6 +93,55 @@ export async function startDbtForkServer(python: string, opts: { readyTimeoutMs?
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+type ServerReady = { preloaded: boolean; versions: DbtVersions; error?: string };
+
+/** The server's "ready" line on its stdout; rejects when it exits first or takes longer than timeoutMs. */
+function waitUntilReady(child: ResultPromise, stderr: string[], timeoutMs: number): Promise<ServerReady> {
+  return new Promise<ServerReady>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`the warm dbt did not start within ${timeoutMs} ms`)), timeoutMs);
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { roas_forkserver?: string; preloaded?: boolean; versions?: DbtVersions; error?: string };
+        if (msg.roas_forkserver === 'ready') {
+          clearTimeout(timer);
+          resolve({ preloaded: Boolean(msg.preloaded), versions: msg.versions ?? {}, ...(msg.error ? { error: msg.error } : {}) });
+        }
+      } catch {
+        // not ours
+      }
+    });
+    void child.then((result) => {
+      clearTimeout(timer);
+      reject(new Error(`the warm dbt exited (${result.exitCode ?? result.signal}) before it was ready: ${stderr.join('').trim().slice(-500)}`));
+    });
+  });
+}
+
+/** Asks the server to parse ahead for a command line; its answer, or "closed" when it hangs up. */
+async function prepareOne(connect: () => Promise<net.Socket>, request: Parameters<DbtForkServer['prepare']>[0]): ReturnType<DbtForkServer['prepare']> {
+  const socket = await connect();
+  socket.write(JSON.stringify({ prepare: request }) + '\n');
+  const lines = readline.createInterface({ input: socket });
+  const answer = await new Promise<{ roas_prepared?: boolean; error?: string; threads?: string[] }>((resolve) => {
+    let got: { roas_prepared?: boolean; error?: string; threads?: string[] } = { roas_prepared: false, error: 'the warm dbt closed the connection' };
+    lines.on('line', (line) => {
+      try {
+        got = JSON.parse(line) as typeof got;
+      } catch {
+        // ignore
+      }
+    });
+    lines.once('close', () => resolve(got));
+    socket.on('error', () => socket.destroy());
+  });
+  return {
+    prepared: answer.roas_prepared === true,
+    ...(answer.error ? { error: answer.error } : {}),
+    ...(Array.isArray(answer.threads) ? { threads: answer.threads } : {}),
   };
 }
 

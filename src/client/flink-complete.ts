@@ -66,8 +66,7 @@ export async function recordFlinkComplete(pool: pg.Pool, input: FlinkCompleteInp
       [input.runDate],
     );
     const rowCount = input.rowCount ?? Number(counted.rows[0]!.n);
-    const watermark = input.watermark ?? null;
-    const jobId = input.jobId ?? 'roas-cli';
+    const { watermark, jobId } = markerFields(input);
     // The limits the table's trigger holds every marker to, for this path too (--replace updates
     // the row, which the trigger does not see): a person gets the trigger's answer, and nothing is written.
     const { rows: limits } = await client.query<{ refusal: string | null }>(
@@ -87,32 +86,7 @@ export async function recordFlinkComplete(pool: pg.Pool, input: FlinkCompleteInp
         `${input.runDate} has no events in realtime.ad_events yet: if Flink is still writing, wait; if the day really had none, pass --allow-empty.`,
       );
     }
-    const existing = await client.query<BatchRow>('SELECT row_count FROM realtime.flink_batches WHERE run_date = $1', [input.runDate]);
-    let outcome: FlinkCompleteOutcome;
-    if (existing.rows.length && input.replace) {
-      await client.query(
-        `INSERT INTO realtime.flink_batch_history (run_date, action, row_count, watermark, job_id, events_in_table, reason)
-         SELECT run_date, 'replaced', $2, coalesce($3::timestamptz, (run_date + 1) AT TIME ZONE 'UTC'), $4, $5,
-                format('replaces the record of %s events by %s at %s', row_count, job_id, completed_at)
-         FROM realtime.flink_batches WHERE run_date = $1`,
-        [input.runDate, rowCount, watermark, jobId, check.events_in_table],
-      );
-      await client.query(
-        `UPDATE realtime.flink_batches SET row_count = $2, watermark = coalesce($3::timestamptz, (run_date + 1) AT TIME ZONE 'UTC'), job_id = $4,
-           completed_at = now(), events_in_table = $5, flag = $6, note = $7
-         WHERE run_date = $1`,
-        [input.runDate, rowCount, watermark, jobId, check.events_in_table, check.flag, check.note],
-      );
-      outcome = 'replaced';
-    } else {
-      // The trigger decides and writes the history: recorded, or (a record exists) repeated / conflicting.
-      const inserted = await client.query(
-        `INSERT INTO realtime.flink_batches (run_date, row_count, watermark, job_id)
-         VALUES ($1, $2, coalesce($3::timestamptz, ($1::date + 1) AT TIME ZONE 'UTC'), $4) RETURNING run_date`,
-        [input.runDate, rowCount, watermark, jobId],
-      );
-      outcome = inserted.rowCount ? 'recorded' : Number(existing.rows[0]?.row_count) === rowCount ? 'repeated' : 'conflicting';
-    }
+    const outcome = await writeMarker(client, input, rowCount, check);
     const { rows } = await client.query<BatchRow>(
       'SELECT run_date::text, completed_at, row_count, events_in_table, flag, note FROM realtime.flink_batches WHERE run_date = $1',
       [input.runDate],
@@ -134,6 +108,39 @@ export async function recordFlinkComplete(pool: pg.Pool, input: FlinkCompleteInp
   } finally {
     client.release();
   }
+}
+
+function markerFields(input: FlinkCompleteInput): { watermark: string | null; jobId: string } {
+  return { watermark: input.watermark ?? null, jobId: input.jobId ?? 'roas-cli' };
+}
+
+/** Writes the checked marker: --replace updates the day's row (its old one goes to the history); otherwise the trigger decides. */
+async function writeMarker(client: pg.PoolClient, input: FlinkCompleteInput, rowCount: number, check: Check): Promise<FlinkCompleteOutcome> {
+  const { watermark, jobId } = markerFields(input);
+  const existing = await client.query<BatchRow>('SELECT row_count FROM realtime.flink_batches WHERE run_date = $1', [input.runDate]);
+  if (existing.rows.length && input.replace) {
+    await client.query(
+      `INSERT INTO realtime.flink_batch_history (run_date, action, row_count, watermark, job_id, events_in_table, reason)
+       SELECT run_date, 'replaced', $2, coalesce($3::timestamptz, (run_date + 1) AT TIME ZONE 'UTC'), $4, $5,
+              format('replaces the record of %s events by %s at %s', row_count, job_id, completed_at)
+       FROM realtime.flink_batches WHERE run_date = $1`,
+      [input.runDate, rowCount, watermark, jobId, check.events_in_table],
+    );
+    await client.query(
+      `UPDATE realtime.flink_batches SET row_count = $2, watermark = coalesce($3::timestamptz, (run_date + 1) AT TIME ZONE 'UTC'), job_id = $4,
+         completed_at = now(), events_in_table = $5, flag = $6, note = $7
+       WHERE run_date = $1`,
+      [input.runDate, rowCount, watermark, jobId, check.events_in_table, check.flag, check.note],
+    );
+    return 'replaced';
+  }
+  // The trigger decides and writes the history: recorded, or (a record exists) repeated / conflicting.
+  const inserted = await client.query(
+    `INSERT INTO realtime.flink_batches (run_date, row_count, watermark, job_id)
+     VALUES ($1, $2, coalesce($3::timestamptz, ($1::date + 1) AT TIME ZONE 'UTC'), $4) RETURNING run_date`,
+    [input.runDate, rowCount, watermark, jobId],
+  );
+  return inserted.rowCount ? 'recorded' : Number(existing.rows[0]?.row_count) === rowCount ? 'repeated' : 'conflicting';
 }
 
 /** Signals the date's gate; false when no gate is running (nothing is waiting, which is fine). */

@@ -15,12 +15,14 @@ export const DEMO_EVENTS = 200_000;
 /** The demo's stream delivers this share of the day late: after the day's run, so the next night restates it. */
 export const DEMO_LATE_SHARE = 0.002;
 
-export async function startDemoDay(
-  client: Client,
-  config: Config,
-  databaseUrl: string,
-  log: Logger,
-): Promise<{ runDate: string; lines: string[]; done: Promise<string> }> {
+/** The demo day started: its date, the lines `npm start` prints about it, and its last line when it is done. */
+export interface DemoDay {
+  runDate: string;
+  lines: string[];
+  done: Promise<string>;
+}
+
+export async function startDemoDay(client: Client, config: Config, databaseUrl: string, log: Logger): Promise<DemoDay> {
   const runDate = addDays(new Date().toISOString().slice(0, 10), -1);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'roas-demo' });
   try {

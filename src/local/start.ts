@@ -4,13 +4,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { applySchedules } from '../client/schedules';
-import { startDemoDay } from './demo';
+import { startDemoDay, type DemoDay } from './demo';
 import { exitOnError } from '../platform/exit-on-error';
-import { loadConfig } from '../platform/config';
+import { loadConfig, type Config } from '../platform/config';
 import { dashboardSettings } from '../dashboard/server';
 import { redactUrl } from '../platform/db/url';
 import { startHealthServer } from '../worker/health-server';
-import { createLogger, sdkLogger } from '../platform/logger';
+import { createLogger, sdkLogger, type Logger } from '../platform/logger';
 import { createPipelineMetrics } from '../platform/metrics';
 import { startLocalStack, stoppedLine, type LocalStack } from './stack';
 import { forgetProcess, recordProcess } from './stack/pids';
@@ -40,14 +40,7 @@ async function main(): Promise<void> {
 
   let workerRan = false;
   // Recorded first, so `roas stack stop` can stop this process (and through it, what it starts) at any point.
-  const healthHost = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
-  recordProcess(config.localDir, {
-    kind: 'npm-start',
-    name: 'npm start (the worker)',
-    pid: process.pid,
-    detail: `task queue ${config.temporal.taskQueue}`,
-    address: `http://${healthHost.includes(':') ? `[${healthHost}]` : healthHost}:${config.httpPort}/healthz`,
-  });
+  recordThisProcess(config);
   try {
     stack = await startLocalStack(config, log);
     if (stopping) return;
@@ -80,31 +73,7 @@ async function main(): Promise<void> {
       return undefined;
     });
 
-    const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const schedules = await applySchedules(client, config);
-    const demo = await startDemoDay(client, config, stack.postgres.url, log);
-    console.log(
-      [
-        '',
-        'Marketing ROAS orchestrator is running.',
-        `  Temporal Web UI : ${stack.temporal.uiUrl ?? '(not available)'}`,
-        `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
-        `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
-        `  Dashboard       : ${health ? `${health.url}/ (health ${health.url}/healthz, metrics ${health.url}/metrics)` : '(not served: see the warning above)'}`,
-        `  Start-up check  : ${check}`,
-        `  Schedules       : ${schedules.map((s) => `${s.scheduleId} ${s.action}${s.paused ? ' (paused)' : ''}`).join(', ')} (00:00 and 06:00 UTC)`,
-        ...demo.lines,
-        '',
-        'Try next:',
-        '  npm run -s roas -- schedules list',
-        `  npm run -s roas -- status --date ${demo.runDate}`,
-        '  npm run -s roas -- runs',
-        '',
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    );
+    const demo = await announce(stack, config, connection, health?.url, log);
     demo.done.then(
       (line) => console.log(line),
       (err: unknown) => console.log(`demo day failed: ${(err as Error).message} (see the Web UI)`),
@@ -121,6 +90,48 @@ async function main(): Promise<void> {
     forgetProcess(config.localDir, 'npm-start', process.pid);
     if (stopping || workerRan) console.log(stoppedLine(stack, { worker: workerRan }));
   }
+}
+
+/** This process in the local stack's record, so `roas stack stop` and `roas stack status` find it. */
+function recordThisProcess(config: Config): void {
+  const healthHost = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
+  recordProcess(config.localDir, {
+    kind: 'npm-start',
+    name: 'npm start (the worker)',
+    pid: process.pid,
+    detail: `task queue ${config.temporal.taskQueue}`,
+    address: `http://${healthHost.includes(':') ? `[${healthHost}]` : healthHost}:${config.httpPort}/healthz`,
+  });
+}
+
+/** The start-up check, the schedules and the demo day, then what is running where and what to try next. */
+async function announce(stack: LocalStack, config: Config, connection: NativeConnection, healthUrl: string | undefined, log: Logger): Promise<DemoDay> {
+  const check = await runStartupCheck(stack, config.temporal.namespace, config.temporal.taskQueue);
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const schedules = await applySchedules(client, config);
+  const demo = await startDemoDay(client, config, stack.postgres.url, log);
+  console.log(
+    [
+      '',
+      'Marketing ROAS orchestrator is running.',
+      `  Temporal Web UI : ${stack.temporal.uiUrl ?? '(not available)'}`,
+      `  Temporal server : ${stack.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+      `  PostgreSQL      : ${redactUrl(stack.postgres.url)}`,
+      `  Dashboard       : ${healthUrl ? `${healthUrl}/ (health ${healthUrl}/healthz, metrics ${healthUrl}/metrics)` : '(not served: see the warning above)'}`,
+      `  Start-up check  : ${check}`,
+      `  Schedules       : ${schedules.map((s) => `${s.scheduleId} ${s.action}${s.paused ? ' (paused)' : ''}`).join(', ')} (00:00 and 06:00 UTC)`,
+      ...demo.lines,
+      '',
+      'Try next:',
+      '  npm run -s roas -- schedules list',
+      `  npm run -s roas -- status --date ${demo.runDate}`,
+      '  npm run -s roas -- runs',
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  return demo;
 }
 
 /** Runs the dbt connection check workflow once, so the Web UI shows a first real run. */

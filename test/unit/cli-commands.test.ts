@@ -9,7 +9,7 @@ import { followProgress, shortDuration, type ProgressView } from '../../src/cli/
 import { progressView, runCommand } from '../../src/cli/commands/run';
 import { scheduleLines, schedulesCommand } from '../../src/cli/commands/schedules';
 import { ledgerLines, slaText, type LedgerRow } from '../../src/cli/commands/status';
-import { testStepCommand } from '../../src/cli/commands/validate';
+import { testStepCommand } from '../../src/cli/commands/test-step';
 import { UsageError } from '../../src/core/errors';
 import { addDays } from '../../src/core/dates';
 import type { DbtDailyRunProgress } from '../../src/core/types';

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import { Command, Option } from 'commander';
 import { daysBetween, parseRunDate } from '../../core/dates';
 import { UsageError } from '../../core/errors';
@@ -66,71 +67,92 @@ export function flinkCompleteCommand(context: () => Promise<CliContext>): Comman
         '  roas flink-complete --date 2026-11-27 --replace          # re-count a day recorded too early',
     )
     .action(
-      async (opts: { date?: string; from?: string; to?: string; rowCount?: number; watermark?: string; jobId: string; replace: boolean; allowEmpty: boolean; allowLargeRange: boolean }) => {
-        let days: string[];
-        if (opts.date !== undefined) {
-          if (opts.from !== undefined || opts.to !== undefined) throw new UsageError('give either --date, or --from and --to, not both');
-          days = [parseRunDate(opts.date, '--date')];
-        } else {
-          if (opts.from === undefined || opts.to === undefined) throw new UsageError('say which day: --date YYYY-MM-DD, or a range with --from and --to');
-          const from = parseRunDate(opts.from, '--from');
-          const to = parseRunDate(opts.to, '--to');
-          checkRange(from, to, { allowLarge: opts.allowLargeRange });
-          days = daysBetween(from, to);
-        }
-        if (days.length > 1 && (opts.rowCount !== undefined || opts.watermark !== undefined)) {
-          throw new UsageError('--row-count and --watermark describe one day: use them with --date');
-        }
-        if (opts.watermark !== undefined) checkWatermark(opts.watermark, days[0]!);
-        parseText(opts.jobId, '--job-id');
+      async (opts: FlinkCompleteOptions) => {
+        const days = daysOf(opts);
         const ctx = await context();
-        const { FlinkMarkerRefused, recordFlinkComplete, signalFlinkGate } = await import('../../client/flink-complete');
-        const { workflowIds } = await import('../../core/signals');
         try {
           const pool = await ctx.pool();
-          const recorded: string[] = [];
-          let refused = 0;
-          for (const runDate of days) {
-            try {
-              const record = await recordFlinkComplete(pool, {
-                runDate,
-                rowCount: opts.rowCount,
-                watermark: opts.watermark,
-                jobId: opts.jobId,
-                replace: opts.replace,
-                allowEmpty: opts.allowEmpty,
-              });
-              console.log(describe(record));
-              if (record.note) console.log(`  warning: ${record.note}; the run goes ahead and its alert says so`);
-              if (record.outcome === 'recorded' || record.outcome === 'replaced') recorded.push(runDate);
-            } catch (err) {
-              if (!(err instanceof FlinkMarkerRefused)) throw err;
-              console.error(`refused: ${err.message}`);
-              refused++;
-            }
-          }
-          if (recorded.length) {
-            try {
-              const client = await ctx.temporal();
-              for (const runDate of recorded) {
-                if (await signalFlinkGate(client, runDate)) {
-                  console.log(`signalled: the dbt run waiting for ${runDate} starts now`);
-                } else if (await isRunning(client, workflowIds.dbtDailyRun(runDate))) {
-                  // The worker heard the row (LISTEN/NOTIFY) and opened the gate before this signal.
-                  console.log(`the dbt run of ${runDate} is under way: its gate opened on the record`);
-                } else {
-                  console.log(`no run is waiting for ${runDate}; a run that starts will see the record`);
-                }
-              }
-            } catch (err) {
-              // The record is the durable half: the worker hears it, and a waiting gate re-checks the table.
-              console.warn(`warning: could not signal Temporal (${(err as Error).message}); a waiting run will find the record at its next re-check`);
-            }
-          }
+          const { recorded, refused } = await recordDays(pool, days, opts);
+          if (recorded.length) await wakeGates(ctx, recorded);
           if (refused) process.exitCode = 2;
         } finally {
           await ctx.close();
         }
       },
     );
+}
+
+interface FlinkCompleteOptions {
+  date?: string;
+  from?: string;
+  to?: string;
+  rowCount?: number;
+  watermark?: string;
+  jobId: string;
+  replace: boolean;
+  allowEmpty: boolean;
+  allowLargeRange: boolean;
+}
+
+/** The days the command records: --date, or --from..--to within the range limit; the options checked against them. */
+function daysOf(opts: FlinkCompleteOptions): string[] {
+  let days: string[];
+  if (opts.date !== undefined) {
+    if (opts.from !== undefined || opts.to !== undefined) throw new UsageError('give either --date, or --from and --to, not both');
+    days = [parseRunDate(opts.date, '--date')];
+  } else {
+    if (opts.from === undefined || opts.to === undefined) throw new UsageError('say which day: --date YYYY-MM-DD, or a range with --from and --to');
+    const from = parseRunDate(opts.from, '--from');
+    const to = parseRunDate(opts.to, '--to');
+    checkRange(from, to, { allowLarge: opts.allowLargeRange });
+    days = daysBetween(from, to);
+  }
+  if (days.length > 1 && (opts.rowCount !== undefined || opts.watermark !== undefined)) {
+    throw new UsageError('--row-count and --watermark describe one day: use them with --date');
+  }
+  if (opts.watermark !== undefined) checkWatermark(opts.watermark, days[0]!);
+  parseText(opts.jobId, '--job-id');
+  return days;
+}
+
+/** Records each day's marker, saying what happened to each; a refused day is counted, never thrown. */
+async function recordDays(pool: Pool, days: string[], opts: FlinkCompleteOptions): Promise<{ recorded: string[]; refused: number }> {
+  const { FlinkMarkerRefused, recordFlinkComplete } = await import('../../client/flink-complete');
+  const recorded: string[] = [];
+  let refused = 0;
+  for (const runDate of days) {
+    try {
+      const record = await recordFlinkComplete(pool, { runDate, rowCount: opts.rowCount, watermark: opts.watermark, jobId: opts.jobId, replace: opts.replace, allowEmpty: opts.allowEmpty });
+      console.log(describe(record));
+      if (record.note) console.log(`  warning: ${record.note}; the run goes ahead and its alert says so`);
+      if (record.outcome === 'recorded' || record.outcome === 'replaced') recorded.push(runDate);
+    } catch (err) {
+      if (!(err instanceof FlinkMarkerRefused)) throw err;
+      console.error(`refused: ${err.message}`);
+      refused++;
+    }
+  }
+  return { recorded, refused };
+}
+
+/** Wakes the run waiting at each recorded day's gate; the record is the durable half, so a failure here only warns. */
+async function wakeGates(ctx: CliContext, recorded: string[]): Promise<void> {
+  const { signalFlinkGate } = await import('../../client/flink-complete');
+  const { workflowIds } = await import('../../core/signals');
+  try {
+    const client = await ctx.temporal();
+    for (const runDate of recorded) {
+      if (await signalFlinkGate(client, runDate)) {
+        console.log(`signalled: the dbt run waiting for ${runDate} starts now`);
+      } else if (await isRunning(client, workflowIds.dbtDailyRun(runDate))) {
+        // The worker heard the row (LISTEN/NOTIFY) and opened the gate before this signal.
+        console.log(`the dbt run of ${runDate} is under way: its gate opened on the record`);
+      } else {
+        console.log(`no run is waiting for ${runDate}; a run that starts will see the record`);
+      }
+    }
+  } catch (err) {
+    // The worker hears the record, and a waiting gate re-checks the table.
+    console.warn(`warning: could not signal Temporal (${(err as Error).message}); a waiting run will find the record at its next re-check`);
+  }
 }

@@ -11,7 +11,8 @@ import { dbtCommand } from './dbt';
 import { deployCommand } from './deploy';
 import { stackCommand } from './stack';
 import { logsCommand, runsCommand, statusCommand } from './status';
-import { testStepCommand, validateCommand } from './validate';
+import { validateCommand } from './validate';
+import { testStepCommand } from './test-step';
 
 /**
  * Every `roas` command, parsed by commander. `context` is called only once a command has

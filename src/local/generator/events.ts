@@ -66,116 +66,136 @@ const DEVICE_CUMULATIVE = cumulativeOf([0.7, 0.25, 0.05]);
 export const CORRUPTED_CAMPAIGN_HOUR = { campaignId: 'cmp_001', utcHour: 10 };
 export const UNKNOWN_CURRENCY = 'XYZ';
 
+/** Where the rows go: straight into byte buffers of chunkBytes (an array of row strings per chunk made garbage collection most of the generator's time). */
+class ChunkWriter {
+  readonly full: Buffer[] = [];
+  private chunk: Buffer;
+  private used = 0;
+  constructor(private readonly chunkBytes: number) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  }
+  push(row: string): void {
+    if (this.used + row.length + 1 > this.chunk.length) {
+      this.full.push(this.chunk.subarray(0, this.used));
+      this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+      this.used = 0;
+    }
+    this.used += this.chunk.write(row, this.used, 'latin1');
+    this.chunk[this.used++] = 10;
+  }
+  rest(): Buffer | undefined {
+    return this.used ? this.chunk.subarray(0, this.used) : undefined;
+  }
+}
+
+/** One journey's campaign, ad group, device and hour, drawn in this order from the day's random stream. */
+interface Journey {
+  c: CampaignProfile;
+  adGroup: string;
+  device: string;
+  corrupted: boolean;
+}
+
+type EventType = 'impression' | 'click' | 'conversion';
+
+/** The counters the rows share: the next event's index, the rows written, a sign flip waiting for a cost. */
+interface DayState {
+  i: number;
+  rows: number;
+  negativePending: boolean;
+}
+
+/** Writes one event (and its duplicate, with that defect) as a CSV row; events the delivery leaves out only advance i. */
+function rowWriter(opts: DayOptions, defects: Set<Defect>, random: () => number, out: ChunkWriter, state: DayState): (j: Journey, type: EventType, eventMs: number) => void {
+  const dayStart = Date.parse(`${opts.date}T00:00:00Z`);
+  const lateShare = opts.lateShare ?? 0;
+  const deliver = opts.deliver ?? 'all';
+  const micros = (x: number) => Math.round(x * 1_000_000);
+  const dayPrefix = `${opts.date}T`;
+  const idPrefix = `ev_${opts.date.replaceAll('-', '')}_${opts.seed}_`;
+  const stamp = (ms: number) => {
+    const inDay = ms - dayStart;
+    return inDay >= 0 && inDay < 86_400_000 ? dayPrefix + timeOfDay(inDay) : new Date(ms).toISOString();
+  };
+  return ({ c, adGroup, device }, type, eventMs) => {
+    const i = state.i;
+    let cost = 0;
+    let revenue = 0;
+    if (type === 'impression' && c.bidding === 'cpm') cost = (c.price / 1000) * (0.7 + 0.6 * random());
+    else if (type === 'click' && c.bidding === 'cpc') cost = c.price * (0.7 + 0.6 * random());
+    else if (type === 'conversion') revenue = c.orderValue * Math.exp(normal(random, -0.125, 0.5));
+    let costMicros = micros(cost);
+    // Every 997th event, the next one that carries a cost gets its sign flipped.
+    if (defects.has('negative-cost') && i % 997 === 0) state.negativePending = true;
+    if (state.negativePending && costMicros > 0) {
+      costMicros = -costMicros;
+      state.negativePending = false;
+    }
+    const currency = defects.has('unknown-currency') && i % 1009 === 0 ? UNKNOWN_CURRENCY : c.currency;
+    // Flink writes within seconds; late events arrive the next day, after the day was reported complete.
+    const late = defects.has('late-events') && i % 1013 === 0;
+    const delayed = deliveredLate(i, lateShare);
+    // A late delivery: 5 minutes to 3 days after the day ended, spread by the same hash.
+    const lateMs = dayStart + 86_400_000 + 300_000 + ((Math.imul(i + 7, 40503) >>> 0) % (3 * 86_400_000));
+    const ingestedMs = late ? dayStart + 26 * 3_600_000 + i : delayed ? lateMs : eventMs + 1_000 + Math.floor(random() * 90_000);
+    state.i++;
+    if ((deliver === 'late' && !delayed) || (deliver === 'on-time' && delayed)) return;
+    const row = idPrefix + i.toString(36) + TYPE_FIELDS[type] + stamp(eventMs) + adGroup + device + costMicros + ',' + micros(revenue) + ',' + currency + ',' + stamp(ingestedMs);
+    out.push(row);
+    state.rows++;
+    // At-least-once delivery: the same event again, a little later.
+    if (defects.has('duplicates') && i % 211 === 0) {
+      out.push(row.slice(0, row.lastIndexOf(',')) + ',' + stamp(ingestedMs + 30_000));
+      state.rows++;
+    }
+  };
+}
+
 export function* generateDayCsv(opts: DayOptions, campaigns: CampaignProfile[] = loadCampaigns(), chunkBytes = 1 << 22): Generator<Buffer, number> {
   const defects = new Set(opts.defects ?? []);
   if (defects.has('empty-day')) return 0;
   const random = seededRandom('events', opts.seed, opts.date);
   const dayStart = Date.parse(`${opts.date}T00:00:00Z`);
-  const dayCompact = opts.date.replaceAll('-', '');
+  const dayEnd = dayStart + 86_400_000 - 1;
   const campaignCumulative = cumulativeOf(campaigns.map((c) => c.weight));
   const hourCumulative = cumulativeOf(HOURLY_WEIGHTS);
-  const dayEnd = dayStart + 86_400_000 - 1;
-  const lateShare = opts.lateShare ?? 0;
-  const deliver = opts.deliver ?? 'all';
   const viewThrough = opts.viewThroughRate ?? DEFAULT_VIEW_THROUGH_RATE;
-  const micros = (x: number) => Math.round(x * 1_000_000);
-  const dayPrefix = `${opts.date}T`;
-  const idPrefix = `ev_${dayCompact}_${opts.seed}_`;
   // The constant parts of a row, built once: ",campaign,ad group,channel,".
-  const adGroupFields = campaigns.map((c) =>
-    Array.from({ length: c.adGroups }, (_, g) => `,${c.campaignId},${c.campaignId}_ag${g + 1},${c.channel},`),
-  );
-  const stamp = (ms: number) => {
-    const inDay = ms - dayStart;
-    return inDay >= 0 && inDay < 86_400_000 ? dayPrefix + timeOfDay(inDay) : new Date(ms).toISOString();
-  };
-
-  let rows = 0;
-  let negativePending = false;
-  // Rows are written straight into a byte buffer: an array of row strings per chunk made
-  // garbage collection most of the generator's time.
-  let chunk = Buffer.allocUnsafe(chunkBytes);
-  let used = 0;
-  const push = (row: string) => {
-    if (used + row.length + 1 > chunk.length) {
-      full.push(chunk.subarray(0, used));
-      chunk = Buffer.allocUnsafe(chunkBytes);
-      used = 0;
-    }
-    used += chunk.write(row, used, 'latin1');
-    chunk[used++] = 10;
-  };
-  const full: Buffer[] = [];
+  const adGroupFields = campaigns.map((c) => Array.from({ length: c.adGroups }, (_, g) => `,${c.campaignId},${c.campaignId}_ag${g + 1},${c.channel},`));
+  const out = new ChunkWriter(chunkBytes);
+  const state: DayState = { i: 0, rows: 0, negativePending: false };
+  const emit = rowWriter(opts, defects, random, out, state);
   // Journeys: an impression, then with probability CTR a click on it a few seconds later (same
   // hour, so hourly clicks never exceed impressions), then with probability CVR a conversion.
-  let i = 0;
-  while (i < opts.events) {
+  while (state.i < opts.events) {
     const ci = pickIndex(campaignCumulative, random);
     const c = campaigns[ci]!;
     const hour = pickIndex(hourCumulative, random);
     const hourEnd = dayStart + (hour + 1) * 3_600_000 - 1;
     const device = DEVICE_FIELDS[pickIndex(DEVICE_CUMULATIVE, random)]!;
     const adGroup = adGroupFields[ci]![Math.floor(random() * c.adGroups)]!;
-    const corrupted =
-      defects.has('clicks-without-impressions') &&
-      c.campaignId === CORRUPTED_CAMPAIGN_HOUR.campaignId &&
-      hour === CORRUPTED_CAMPAIGN_HOUR.utcHour;
-
-    const emit = (type: 'impression' | 'click' | 'conversion', eventMs: number) => {
-      let cost = 0;
-      let revenue = 0;
-      if (type === 'impression' && c.bidding === 'cpm') cost = (c.price / 1000) * (0.7 + 0.6 * random());
-      else if (type === 'click' && c.bidding === 'cpc') cost = c.price * (0.7 + 0.6 * random());
-      else if (type === 'conversion') revenue = c.orderValue * Math.exp(normal(random, -0.125, 0.5));
-      let costMicros = micros(cost);
-      // Every 997th event, the next one that carries a cost gets its sign flipped.
-      if (defects.has('negative-cost') && i % 997 === 0) negativePending = true;
-      if (negativePending && costMicros > 0) {
-        costMicros = -costMicros;
-        negativePending = false;
-      }
-      const currency = defects.has('unknown-currency') && i % 1009 === 0 ? UNKNOWN_CURRENCY : c.currency;
-      // Flink writes within seconds; late events arrive the next day, after the day was reported complete.
-      const late = defects.has('late-events') && i % 1013 === 0;
-      const delayed = deliveredLate(i, lateShare);
-      // A late delivery: 5 minutes to 3 days after the day ended, spread by the same hash.
-      const lateMs = dayStart + 86_400_000 + 300_000 + ((Math.imul(i + 7, 40503) >>> 0) % (3 * 86_400_000));
-      const ingestedMs = late ? dayStart + 26 * 3_600_000 + i : delayed ? lateMs : eventMs + 1_000 + Math.floor(random() * 90_000);
-      if ((deliver === 'late' && !delayed) || (deliver === 'on-time' && delayed)) {
-        i++;
-        return;
-      }
-      const row =
-        idPrefix + i.toString(36) + TYPE_FIELDS[type] + stamp(eventMs) + adGroup + device + costMicros + ',' + micros(revenue) + ',' + currency + ',' + stamp(ingestedMs);
-      push(row);
-      rows++;
-      // At-least-once delivery: the same event again, a little later.
-      if (defects.has('duplicates') && i % 211 === 0) {
-        push(row.slice(0, row.lastIndexOf(',')) + ',' + stamp(ingestedMs + 30_000));
-        rows++;
-      }
-      i++;
-    };
-
+    const corrupted = defects.has('clicks-without-impressions') && c.campaignId === CORRUPTED_CAMPAIGN_HOUR.campaignId && hour === CORRUPTED_CAMPAIGN_HOUR.utcHour;
+    const j: Journey = { c, adGroup, device, corrupted };
     const impressionMs = dayStart + hour * 3_600_000 + Math.floor(random() * 3_600_000);
     // The corrupted campaign-hour reports its impressions as clicks.
-    emit(corrupted ? 'click' : 'impression', impressionMs);
-    if (i >= opts.events) continue;
+    emit(j, corrupted ? 'click' : 'impression', impressionMs);
+    if (state.i >= opts.events) continue;
     if (random() >= c.ctr) {
       // No click: now and then a view-through conversion, attributed to the impression.
-      if (viewThrough > 0 && random() < viewThrough) emit('conversion', Math.min(impressionMs + 60_000 + Math.floor(random() * 7_200_000), dayEnd));
+      if (viewThrough > 0 && random() < viewThrough) emit(j, 'conversion', Math.min(impressionMs + 60_000 + Math.floor(random() * 7_200_000), dayEnd));
       continue;
     }
     const clickMs = Math.min(impressionMs + 2_000 + Math.floor(random() * 58_000), hourEnd);
-    emit('click', clickMs);
-    if (i >= opts.events || random() >= c.cvr) continue;
+    emit(j, 'click', clickMs);
+    if (state.i >= opts.events || random() >= c.cvr) continue;
     // Conversion lag: minutes to hours after the click (exponential, mean 45 minutes), within the day.
-    emit('conversion', Math.min(clickMs + 10_000 + Math.floor(-Math.log(1 - random()) * 2_700_000), dayEnd));
-    while (full.length) yield full.shift()!;
+    emit(j, 'conversion', Math.min(clickMs + 10_000 + Math.floor(-Math.log(1 - random()) * 2_700_000), dayEnd));
+    while (out.full.length) yield out.full.shift()!;
   }
-  while (full.length) yield full.shift()!;
-  if (used) yield chunk.subarray(0, used);
-  return rows;
+  while (out.full.length) yield out.full.shift()!;
+  const rest = out.rest();
+  if (rest) yield rest;
+  return state.rows;
 }
 
 const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
