@@ -6,7 +6,7 @@ import { WebClient } from '@slack/web-api';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import pg from 'pg';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import { pruneArtifacts } from '../artifacts/artifacts';
 import { createDbtRunner, loadSeedsAtStart, saveSharedParse } from '../../activities/dbt/runner';
 import { describeDbtWarm, writeDbtWarm, type DbtWarmInfo } from '../platform/dbt-warm';
@@ -86,52 +86,13 @@ async function reportDbtWarm(runner: { warmStatus(): Promise<DbtWarmInfo> }, art
 export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const { config } = deps;
   const log = deps.log ?? createLogger(config.logLevel, 'worker');
-  // Each job connects as its own role: the worker's bookkeeping and checks as the orchestrator,
-  // dbt and the publish step as the transform role, the report and dashboard as the reporting role.
-  const urls = deps.componentUrls ?? componentUrls(deps.databaseUrl, config.postgres.components, config.postgres.roles);
-  const pool = new pg.Pool({ connectionString: urls.orchestrator, max: 5, application_name: 'roas-worker' });
-  // Publishing attaches dbt's tables, which takes their owner's rights; cancelling a dbt step's
-  // queries takes its login's. Both are the transform role's.
-  const transformPool = new pg.Pool({ connectionString: urls.transform, max: 2, application_name: 'roas-worker' });
-  const reportingPool = new pg.Pool({ connectionString: urls.reporting, max: 3, application_name: 'roas-worker-reports' });
-  for (const p of [pool, transformPool, reportingPool]) p.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
+  const { urls, pool, transformPool, reportingPool } = openPools(deps, log);
   const client = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
   // Runs set these search attributes: they must exist on the namespace before any run does.
   const added = await ensureSearchAttributes(deps.connection, config.temporal.namespace);
   if (added.length) log.info({ added, namespace: config.temporal.namespace }, 'registered the runs\' search attributes');
-  const parseFile = sharedParseFile(config);
-  const runner = createDbtRunner({
-    dbtBin: deps.dbtBin,
-    projectDir: config.dbt.projectDir,
-    databaseUrl: urls.transform,
-    role: config.postgres.roles.analyticsOwner,
-    threads: config.dbt.threads,
-    sharedParseFile: parseFile,
-    // dbt imported once per worker, a fresh process forked from it per step: no start-up cost
-    // per run.
-    keepWarm: true,
-    onWarmUnavailable: (err) => log.warn({ err: err.message }, 'dbt is not fully kept warm: steps start slower (same results)'),
-  });
-  // One parse of the dbt project per worker start (so, per deploy), reused by every date, step
-  // and attempt: a run then pays for no parsing. Without it a run still works, parsing in full.
-  mkdirSync(path.dirname(parseFile), { recursive: true });
-  const parsed = await saveSharedParse(runner, parseFile);
-  if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs }, 'parsed the dbt project; every run reuses this parse');
-  else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
-  await reportDbtWarm(runner, config.dbt.artifactsDir, log);
-  // Every run keeps its artifacts apart; those older than ROAS_ARTIFACTS_KEEP_DAYS go, now and daily.
-  const prune = () => {
-    try {
-      const removed = pruneArtifacts(config.dbt.artifactsDir, config.dbt.keepDays);
-      if (removed) log.info({ removed, keepDays: config.dbt.keepDays }, 'removed the dbt artifacts of old runs');
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not prune old dbt artifacts');
-    }
-  };
-  prune();
-  const pruneTimer = setInterval(prune, 24 * 3_600_000).unref();
-  const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
-  if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
+  const runner = await startDbt(deps, urls.transform, log);
+  const pruneTimer = startPruning(config, log);
   const watchers = runObservers({ config, pool, log, metrics: deps.metrics });
   const activities = createActivities({
     runner,
@@ -166,6 +127,92 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     retry: config.retry,
     lateData: config.lateData,
   });
+  const worker = await createTemporalWorker(deps, activities, log);
+  // Partitions for the days ahead, before Flink writes them; rows that arrived early move in.
+  await maintainEventPartitions(pool, new Date().toISOString().slice(0, 10))
+    .then((moved) => moved.length && log.info({ moved }, 'moved events out of the default partition into their days'))
+    .catch((err: Error) => log.warn({ err: err.message }, 'event-partition maintenance failed at start-up; the daily runs retry it'));
+  const listener = listenForFlinkMarkers({
+    databaseUrl: urls.orchestrator,
+    log,
+    onMarker: openGateOnMarker(pool, client, log),
+  });
+  await listener.ready;
+  return {
+    worker,
+    pool,
+    reportingPool,
+    dbtWarm: () => runner.warmStatus(),
+    close: async () => {
+      clearInterval(pruneTimer);
+      await listener.close();
+      await runner.close();
+      await watchers.close();
+      await Promise.all([pool.end(), transformPool.end(), reportingPool.end()]);
+    },
+  };
+}
+
+/** One pool per role: the orchestrator's (bookkeeping, checks), the transform role's, the reporting role's. */
+function openPools(deps: WorkerDeps, log: Logger) {
+  const { config } = deps;
+  // Each job connects as its own role: the worker's bookkeeping and checks as the orchestrator,
+  // dbt and the publish step as the transform role, the report and dashboard as the reporting role.
+  const urls = deps.componentUrls ?? componentUrls(deps.databaseUrl, config.postgres.components, config.postgres.roles);
+  const pool = new pg.Pool({ connectionString: urls.orchestrator, max: 5, application_name: 'roas-worker' });
+  // Publishing attaches dbt's tables, which takes their owner's rights; cancelling a dbt step's
+  // queries takes its login's. Both are the transform role's.
+  const transformPool = new pg.Pool({ connectionString: urls.transform, max: 2, application_name: 'roas-worker' });
+  const reportingPool = new pg.Pool({ connectionString: urls.reporting, max: 3, application_name: 'roas-worker-reports' });
+  for (const p of [pool, transformPool, reportingPool]) p.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped'));
+  return { urls, pool, transformPool, reportingPool };
+}
+
+/** dbt for this worker: kept warm, the project parsed once (every run reuses the parse), the seeds loaded. */
+async function startDbt(deps: WorkerDeps, transformUrl: string, log: Logger): Promise<ReturnType<typeof createDbtRunner>> {
+  const { config } = deps;
+  const parseFile = sharedParseFile(config);
+  const runner = createDbtRunner({
+    dbtBin: deps.dbtBin,
+    projectDir: config.dbt.projectDir,
+    databaseUrl: transformUrl,
+    role: config.postgres.roles.analyticsOwner,
+    threads: config.dbt.threads,
+    sharedParseFile: parseFile,
+    // dbt imported once per worker, a fresh process forked from it per step: no start-up cost
+    // per run.
+    keepWarm: true,
+    onWarmUnavailable: (err) => log.warn({ err: err.message }, 'dbt is not fully kept warm: steps start slower (same results)'),
+  });
+  // One parse of the dbt project per worker start (so, per deploy), reused by every date, step
+  // and attempt: a run then pays for no parsing. Without it a run still works, parsing in full.
+  mkdirSync(path.dirname(parseFile), { recursive: true });
+  const parsed = await saveSharedParse(runner, parseFile);
+  if (parsed.exitCode === 0) log.info({ ms: parsed.durationMs }, 'parsed the dbt project; every run reuses this parse');
+  else log.warn({ exitCode: parsed.exitCode, output: parsed.rawOutput.slice(0, 500) }, 'dbt parse failed at start-up; each run will parse in full (and fail the same way if the project is broken)');
+  await reportDbtWarm(runner, config.dbt.artifactsDir, log);
+  const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
+  if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
+  return runner;
+}
+
+/** Every run keeps its artifacts apart; those older than ROAS_ARTIFACTS_KEEP_DAYS go, now and daily. */
+function startPruning(config: Config, log: Logger): NodeJS.Timeout {
+  const prune = () => {
+    try {
+      const removed = pruneArtifacts(config.dbt.artifactsDir, config.dbt.keepDays);
+      if (removed) log.info({ removed, keepDays: config.dbt.keepDays }, 'removed the dbt artifacts of old runs');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not prune old dbt artifacts');
+    }
+  };
+  prune();
+  return setInterval(prune, 24 * 3_600_000).unref();
+}
+
+/** The Temporal worker, versioned when a build ID is set; the first version of a deployment becomes current by itself. */
+async function createTemporalWorker(deps: WorkerDeps, activities: Activities, log: Logger): Promise<Worker> {
+  const { config } = deps;
   const worker = await Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,
@@ -198,29 +245,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
       )
       .catch((err: Error) => log.error({ err: err.message, ...settings }, 'could not read or set the worker deployment\'s current version'));
   }
-  // Partitions for the days ahead, before Flink writes them; rows that arrived early move in.
-  await maintainEventPartitions(pool, new Date().toISOString().slice(0, 10))
-    .then((moved) => moved.length && log.info({ moved }, 'moved events out of the default partition into their days'))
-    .catch((err: Error) => log.warn({ err: err.message }, 'event-partition maintenance failed at start-up; the daily runs retry it'));
-  const listener = listenForFlinkMarkers({
-    databaseUrl: urls.orchestrator,
-    log,
-    onMarker: openGateOnMarker(pool, client, log),
-  });
-  await listener.ready;
-  return {
-    worker,
-    pool,
-    reportingPool,
-    dbtWarm: () => runner.warmStatus(),
-    close: async () => {
-      clearInterval(pruneTimer);
-      await listener.close();
-      await runner.close();
-      await watchers.close();
-      await Promise.all([pool.end(), transformPool.end(), reportingPool.end()]);
-    },
-  };
+  return worker;
 }
 
 /**
