@@ -132,7 +132,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   const pruneTimer = setInterval(prune, 24 * 3_600_000).unref();
   const seeded = await loadSeedsAtStart(runner, config.dbt.artifactsDir);
   if (seeded.exitCode !== 0) log.warn({ exitCode: seeded.exitCode, output: seeded.rawOutput.slice(0, 500) }, 'dbt seed failed at start-up; each run loads the seeds itself');
-  const watchers = runObservers({ config, pool, log, metrics: deps.metrics });
+  const watchers = runObservers({ config, pool, log, metrics: deps.metrics, slack: slackClient(config) });
   const activities = createActivities({
     runner,
     observers: watchers.observers,
