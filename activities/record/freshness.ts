@@ -61,7 +61,10 @@ export async function recordPublish(deps: FreshnessDeps, e: DayPublished): Promi
     const { rows } = await deps.pool.query<{ earlier: boolean }>(
       `WITH earlier AS (SELECT 1 FROM orchestrator.model_freshness WHERE model = $1 AND run_date = $2 AND published_at < $3)
        INSERT INTO orchestrator.model_freshness (model, run_date, published_at, workflow_id, run_id, flink_marker_at, freshness_seconds, promise, promise_seconds, met)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+        -- A retried publish of the same run finds the day published already: not a new publish.
+        WHERE NOT EXISTS (SELECT 1 FROM orchestrator.model_freshness WHERE model = $1 AND run_date = $2 AND workflow_id = $4 AND run_id = $5)
+       ON CONFLICT DO NOTHING
        RETURNING EXISTS (SELECT 1 FROM earlier) AS earlier`,
       [model, e.runDate, publishedAt, e.workflowId, e.runId, marker.at, freshness, declared?.promise.text ?? null, declared?.promise.withinSeconds ?? null, met],
     );

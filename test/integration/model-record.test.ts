@@ -1,10 +1,11 @@
 // The per-model record on the real stack (dev server, the project's worker, real dbt, PostgreSQL
 // with pg_stat_statements, the Slack stand-in): each node of each run with its cost, a test's
 // history over days, freshness per publish, and a missed promise alerted once.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertActivities } from '../../activities/alerts';
 import { createModelRecord } from '../../activities/record/observer';
@@ -215,6 +216,34 @@ describe('the per-model record', () => {
       expect(await code(reporting.query("INSERT INTO orchestrator.freshness_misses (model, run_date, promise, kind, detail) VALUES ('m', '2026-09-01', 'p', 'late', 'd')"))).toBe('42501');
     } finally {
       await reporting.end();
+    }
+  });
+
+  it('without pg_stat_statements records the nodes with NULL costs and says why once', async () => {
+    await db.pool.query('DROP EXTENSION pg_stat_statements');
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const orchestrator = new pg.Pool({ connectionString: urlForRole(db.url, roleNames('roas').orchestrator), max: 2 });
+    const record = createModelRecord({ pool: orchestrator, artifactsDir, log, sendAlert: () => Promise.resolve(), freshness: { checkIntervalMs: 0, lookbackDays: 3 } });
+    // The first day's build, told again as two attempts of another run.
+    const build = path.join(artifactsDir, 'dbt_daily_run', '2026-09-01', 'build');
+    const targetPath = path.join(build, readdirSync(build)[0]!, 'attempt-1');
+    try {
+      for (const attempt of [1, 2]) {
+        const started = { pipeline: 'dbt_daily_run', runDate: '2026-09-01', workflowId: 'no-stats', runId: 'r1', step: 'build', attempt, targetPath, applicationName: 'x', at: new Date().toISOString() };
+        await record.observer.dbtStepStarted!(started);
+        await record.observer.dbtStepFinished!({ ...started, outcome: 'success', exitCode: 0, durationMs: 1, process: { exitCode: 0, durationMs: 1, cancelled: false } });
+      }
+      const { rows } = await db.pool.query<{ n: number; costed: number }>(
+        "SELECT count(*)::int AS n, count(calls)::int AS costed FROM orchestrator.model_runs WHERE workflow_id = 'no-stats' AND name = 'fct_daily_metrics'",
+      );
+      expect(rows[0]).toEqual({ n: 2, costed: 0 });
+      const said = lines.filter((l) => l.includes('has no costs'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain('CREATE EXTENSION pg_stat_statements');
+    } finally {
+      await record.close();
+      await orchestrator.end();
     }
   });
 });
