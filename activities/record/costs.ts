@@ -1,7 +1,7 @@
 // What each dbt node's statements cost, from pg_stat_statements: a snapshot of its counters when
 // a dbt step starts and their difference when it finishes, attributed to nodes by the comment
 // dbt puts on every statement it runs for a node (/* {"app": "dbt", …, "node_id": "model.…"} */).
-import type pg from 'pg';
+import pg from 'pg';
 
 export interface NodeCost {
   calls: number;
@@ -44,7 +44,7 @@ export async function snapshotStatements(pool: pg.Pool, schema: string): Promise
     `SELECT concat_ws(':', userid, dbid, queryid, toplevel) AS key,
             substring(query from '"node_id":\\s*"([^"]+)"') AS node_id,
             calls, total_exec_time AS exec_ms, shared_blks_read AS blks_read, shared_blks_hit AS blks_hit
-       FROM ${quoteIdent(schema)}.pg_stat_statements(true)
+       FROM ${pg.escapeIdentifier(schema)}.pg_stat_statements(true)
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND query LIKE '%"node\\_id":%'`,
   );
@@ -75,8 +75,4 @@ export function costsBetween(before: StatementSnapshot, after: StatementSnapshot
     costs.set(now.nodeId, c);
   }
   return costs;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
