@@ -89,3 +89,27 @@ BEGIN
   EXECUTE format('GRANT SELECT ON orchestrator.model_runs, orchestrator.model_freshness, orchestrator.freshness_misses TO %I', reporting);
 END
 $grants$;
+
+-- The cost of each model: pg_stat_statements, where the server has it (the local cluster and the
+-- compose postgres load it with shared_preload_libraries). A server without it still migrates:
+-- the record's costs are then NULL and the worker says why once. The orchestrator role reads
+-- every session's statements (pg_read_all_stats) to find dbt's; an owner that may not grant
+-- that role leaves the costs NULL too.
+DO $stats$
+DECLARE
+  orchestrator text := coalesce(nullif(current_setting('roas.role_prefix', true), ''), 'roas') || '_orchestrator';
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements') THEN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE 'pg_stat_statements not created (%): the per-model record has no costs', SQLERRM;
+    END;
+  END IF;
+  BEGIN
+    EXECUTE format('GRANT pg_read_all_stats TO %I', orchestrator);
+  EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'pg_read_all_stats not granted to % (%): the per-model record has no costs', orchestrator, SQLERRM;
+  END;
+END
+$stats$;

@@ -18,6 +18,9 @@ export interface DbtNodeResult {
   message: string | null;
   executionSeconds: number;
   rowsAffected: number | null;
+  /** When dbt started and finished the node (its compile and execute timings), ISO 8601 UTC. */
+  startedAt?: string | null;
+  finishedAt?: string | null;
 }
 
 export interface DbtRunResults {
@@ -35,6 +38,7 @@ interface RawResult {
   message?: string | null;
   execution_time?: number;
   adapter_response?: { rows_affected?: number };
+  timing?: { name?: string; started_at?: string | null; completed_at?: string | null }[];
 }
 
 interface RawRunResults {
@@ -73,9 +77,18 @@ export function parseRunResults(json: string): DbtRunResults {
         message: r.message ?? null,
         executionSeconds: r.execution_time ?? 0,
         rowsAffected: r.adapter_response?.rows_affected ?? null,
+        ...nodeTiming(r.timing),
       };
     }),
   };
+}
+
+/** The first start and the last finish of a node's timings (dbt leaves them empty for a skipped node). */
+function nodeTiming(timing: RawResult['timing']): { startedAt: string | null; finishedAt: string | null } {
+  const utc = (t: string | null | undefined) => (t ? (/[Zz]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t}Z`) : undefined);
+  const starts = (timing ?? []).map((t) => utc(t.started_at)).filter((t): t is string => Boolean(t)).sort();
+  const ends = (timing ?? []).map((t) => utc(t.completed_at)).filter((t): t is string => Boolean(t)).sort();
+  return { startedAt: starts[0] ?? null, finishedAt: ends.at(-1) ?? null };
 }
 
 /**

@@ -194,7 +194,7 @@ export interface DbtDailyRunResult {
   reason?: string;
 }
 
-export type AlertKind = 'failure' | 'sla_miss' | 'flink_gate_deadline' | 'restatement';
+export type AlertKind = 'failure' | 'sla_miss' | 'flink_gate_deadline' | 'restatement' | 'freshness';
 
 export interface Alert {
   /** One alert per incident: a retried alert activity with the same key sends nothing. */

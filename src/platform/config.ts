@@ -125,6 +125,8 @@ const schema = z.object({
   ROAS_RESTATE_LOOKBACK_DAYS: optional(z.coerce.number().int().min(0, 'expects 0 (no nightly restatement) or more days').max(31, 'expects at most 31 (days)')).default(7),
   ROAS_RESTATE_MIN_LATE_ROWS: optional(z.coerce.number().int().min(1, 'expects at least 1 (row)').max(1_000_000_000, 'expects at most 1000000000')).default(1),
   ROAS_RESTATE_MIN_LATE_SHARE: optional(z.coerce.number().min(0, 'expects a share from 0 to 1, e.g. 0.001').max(1, 'expects a share from 0 to 1, e.g. 0.001')).default(0),
+  ROAS_FRESHNESS_CHECK_INTERVAL: optional(duration).default(durationMs('5m')),
+  ROAS_FRESHNESS_LOOKBACK_DAYS: optional(z.coerce.number().int().min(0, 'expects 0 (today only) or more days').max(31, 'expects at most 31 (days)')).default(3),
   ROAS_RESTATE_ALERT_SHARE: optional(z.coerce.number().min(0, 'expects a share from 0 to 10, e.g. 0.02 for 2 %').max(10, 'expects a share from 0 to 10, e.g. 0.02 for 2 %')).default(0.02),
   SLACK_BOT_TOKEN: optional(z.string().regex(/^xox[a-z]-/, 'expects a Slack bot token starting with xoxb-')),
   SLACK_CHANNEL: optional(z.string().min(1)).default('#marketing-data-alerts'),
@@ -194,6 +196,8 @@ export interface Config {
   };
   /** Which published days the nightly look-back restates, and when their moves are worth a message. */
   lateData: LateDataSettings;
+  /** Freshness promises: how often the worker looks for days that have not come, and how far back (days). */
+  freshness: { checkIntervalMs: number; lookbackDays: number };
   slack: {
     token: string | undefined;
     channel: string;
@@ -297,6 +301,7 @@ export function loadConfig(env: Env = process.env): Config {
       minLateShare: v.ROAS_RESTATE_MIN_LATE_SHARE,
       alertShare: v.ROAS_RESTATE_ALERT_SHARE,
     },
+    freshness: { checkIntervalMs: v.ROAS_FRESHNESS_CHECK_INTERVAL, lookbackDays: v.ROAS_FRESHNESS_LOOKBACK_DAYS },
     slack: { token: v.SLACK_BOT_TOKEN, channel: v.SLACK_CHANNEL, apiUrl: v.SLACK_API_URL },
     logLevel: v.LOG_LEVEL,
     systemPath: v.PATH,

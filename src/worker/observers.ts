@@ -1,7 +1,10 @@
 // The observers of this worker's runs (see activities/observers.ts): each one built from the
 // configuration, in the order they are told.
+import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
+import { createAlertActivities } from '../../activities/alerts';
 import type { RunObserver } from '../../activities/observers';
+import { createModelRecord } from '../../activities/record/observer';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { PipelineMetrics } from '../platform/metrics';
@@ -12,6 +15,8 @@ export interface ObserverSources {
   pool: pg.Pool;
   log: Logger;
   metrics?: PipelineMetrics;
+  /** Where alerts go (undefined: logged and kept in orchestrator.alerts only). */
+  slack?: WebClient;
 }
 
 export interface WorkerObservers {
@@ -20,7 +25,11 @@ export interface WorkerObservers {
   close: () => Promise<void>;
 }
 
-export function runObservers(_sources: ObserverSources): WorkerObservers {
-  const observers: RunObserver[] = [];
-  return { observers, close: async () => {} };
+export function runObservers(sources: ObserverSources): WorkerObservers {
+  const { config, pool, log, metrics } = sources;
+  const alerts = createAlertActivities({ pool, slack: sources.slack, channel: config.slack.channel, log, metrics });
+  const record = createModelRecord({ pool, log, artifactsDir: config.dbt.artifactsDir, freshness: config.freshness, sendAlert: (alert) => alerts.sendAlert(alert) });
+  const observers: RunObserver[] = [record.observer];
+  const closers = [record.close];
+  return { observers, close: async () => void (await Promise.all(closers.map((c) => c()))) };
 }

@@ -93,7 +93,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
   if (added.length) log.info({ added, namespace: config.temporal.namespace }, 'registered the runs\' search attributes');
   const runner = await startDbt(deps, urls.transform, log);
   const pruneTimer = startPruning(config, log);
-  const watchers = runObservers({ config, pool, log, metrics: deps.metrics });
+  const watchers = runObservers({ config, pool, log, metrics: deps.metrics, slack: slackClient(config) });
   const activities = createActivities({
     runner,
     observers: watchers.observers,

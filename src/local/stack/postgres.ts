@@ -223,6 +223,9 @@ export class LocalCluster {
         'max_wal_senders = 0',
         'max_wal_size = 256MB',
         'min_wal_size = 64MB',
+        // What each dbt model's statements cost (the per-model record reads it); takes effect
+        // when the cluster starts, so a cluster already running keeps what it had.
+        "shared_preload_libraries = 'pg_stat_statements'",
         '',
       ].join('\n'),
     );
