@@ -190,8 +190,8 @@ export function buildLineage(date: string, runs: LineageRun[], rows: ModelRunRow
   const nodes = order.map((id): LineageNode => {
     const seen = latest.get(id);
     const name = seen?.row.name ?? shortName(id);
-    const { model: _p, ...publish } = newestPublish.get(name) ?? { model: '' };
-    const { model: _m, ...miss } = missOf.get(name) ?? { model: '' };
+    const p = newestPublish.get(name);
+    const m = missOf.get(name);
     const r = seen?.row;
     return {
       uniqueId: id,
@@ -206,8 +206,8 @@ export function buildLineage(date: string, runs: LineageRun[], rows: ModelRunRow
       tests: (tests.get(id) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
       reads: readsOf(id).map(shortName),
       writes: r?.relation ?? null,
-      publish: newestPublish.has(name) ? (publish as LineageNode['publish']) : null,
-      miss: missOf.has(name) ? (miss as LineageNode['miss']) : null,
+      publish: p ? { publishedAt: p.publishedAt, workflowId: p.workflowId, freshnessSeconds: p.freshnessSeconds, promise: p.promise, promiseSeconds: p.promiseSeconds, met: p.met } : null,
+      miss: m ? { promise: m.promise, kind: m.kind, detail: m.detail } : null,
     };
   });
   const sourceList = [...sources]

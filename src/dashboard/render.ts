@@ -253,7 +253,7 @@ function renderSlowest(d: Dashboard): string {
         ? rows
             .map(
               (t) =>
-                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}"><code>${esc(t.name)}</code>${t.pipeline === PIPELINES.etl.name ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
+                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}">${t.type === 'test' ? `<code>${esc(t.name)}</code>` : `<a href="models/${encodeURIComponent(t.name)}"><code>${esc(t.name)}</code></a>`}${t.pipeline === PIPELINES.etl.name ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
             )
             .join('')
         : `<tr><td colspan="5" class="muted">No run_results.json of this window on this worker.</td></tr>`

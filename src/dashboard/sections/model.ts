@@ -60,29 +60,30 @@ export async function queryModelHistory(c: pg.ClientBase, name: string, win: { s
   const uniqueId = latest?.unique_id ?? `model.${name}`;
   const dates = daysBetween(win.start, win.end);
   const range = [win.start, win.end];
-  const { rows: runs } = await c.query(
-    `SELECT DISTINCT ON (run_date) run_date::text AS date, status, duration_seconds, rows_affected::float8 AS rows, calls::float8 AS calls, exec_ms,
-            shared_blks_read::float8 AS blks_read, shared_blks_hit::float8 AS blks_hit, workflow_id, run_id, message
+  const { rows: runs } = await c.query<RunRow>(
+    `SELECT DISTINCT ON (run_date) run_date::text AS date, status, duration_seconds AS "durationSeconds", rows_affected::float8 AS rows, calls::float8 AS calls,
+            exec_ms AS "execMs", shared_blks_read::float8 AS "sharedBlksRead", shared_blks_hit::float8 AS "sharedBlksHit", workflow_id AS "workflowId", run_id AS "runId", message
        FROM orchestrator.model_runs WHERE name = $1 AND resource_type = ANY($2) AND run_date BETWEEN $3 AND $4
       ORDER BY run_date, recorded_at DESC, attempt DESC LIMIT 400`,
     [name, JOB_TYPES, ...range],
   );
-  const { rows: tests } = await c.query(
+  const { rows: tests } = await c.query<TestRow>(
     `SELECT DISTINCT ON (run_date, name) run_date::text AS date, name, status, failures::float8 AS failures
        FROM orchestrator.model_runs WHERE resource_type = 'test' AND attached_to = $1 AND run_date BETWEEN $2 AND $3
       ORDER BY run_date, name, recorded_at DESC, attempt DESC LIMIT 10000`,
     [uniqueId, ...range],
   );
-  const { rows: readers } = await c.query(
+  const { rows: readers } = await c.query<{ name: string }>(
     `SELECT DISTINCT name FROM orchestrator.model_runs WHERE $1 = ANY(depends_on) AND resource_type = ANY($2) AND run_date BETWEEN $3 AND $4 ORDER BY name LIMIT 200`,
     [uniqueId, JOB_TYPES, ...range],
   );
-  const { rows: fresh } = await c.query(
-    `SELECT DISTINCT ON (run_date) run_date::text AS date, to_json(published_at) #>> '{}' AS published_at, freshness_seconds, promise, promise_seconds, met
+  const { rows: fresh } = await c.query<FreshRow>(
+    `SELECT DISTINCT ON (run_date) run_date::text AS date, to_json(published_at) #>> '{}' AS "publishedAt", freshness_seconds AS "freshnessSeconds",
+            promise, promise_seconds AS "promiseSeconds", met
        FROM orchestrator.model_freshness WHERE model = $1 AND run_date BETWEEN $2 AND $3 ORDER BY run_date, published_at DESC LIMIT 400`,
     [name, ...range],
   );
-  const { rows: misses } = await c.query(
+  const { rows: misses } = await c.query<MissRow>(
     'SELECT run_date::text AS date, kind, promise, detail FROM orchestrator.freshness_misses WHERE model = $1 AND run_date BETWEEN $2 AND $3 LIMIT 400',
     [name, ...range],
   );
@@ -93,7 +94,7 @@ export async function queryModelHistory(c: pg.ClientBase, name: string, win: { s
     type: latest?.resource_type ?? 'model',
     reads: (latest?.depends_on ?? []).map((id) => ({ name: shortName(id), type: id.split('.')[0]! })),
     writes: latest?.relation ?? null,
-    readBy: readers.map((r) => r.name as string),
+    readBy: readers.map((r) => r.name),
     window: { ...win, dates },
     days,
     tests: testHistory,
@@ -101,37 +102,34 @@ export async function queryModelHistory(c: pg.ClientBase, name: string, win: { s
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of the queries above, read by column name
-type Row = Record<string, any>;
+type RunRow = Omit<ModelDay, 'state' | 'publish' | 'miss'>;
+type TestRow = { date: string; name: string; status: string; failures: number | null };
+type FreshRow = NonNullable<ModelDay['publish']> & { date: string };
+type MissRow = NonNullable<ModelDay['miss']> & { date: string };
 
 /** The window's days and test history from the rows of the queries. */
-function assemble(dates: string[], runs: Row[], tests: Row[], fresh: Row[], misses: Row[]): { days: ModelDay[]; tests: ModelTestHistory[] } {
-  const byDate = (rows: Row[]) => new Map(rows.map((r) => [r.date as string, r]));
+function assemble(dates: string[], runs: RunRow[], tests: TestRow[], fresh: FreshRow[], misses: MissRow[]): { days: ModelDay[]; tests: ModelTestHistory[] } {
+  const byDate = <T extends { date: string }>(rows: T[]) => new Map(rows.map((r) => [r.date, r]));
   const [runOf, freshOf, missOf] = [byDate(runs), byDate(fresh), byDate(misses)];
   const days = dates.map((date): ModelDay => {
     const r = runOf.get(date);
     const f = freshOf.get(date);
     const m = missOf.get(date);
+    const state = r ? (STATE[r.status ?? ''] ?? 'failed') : null;
+    const empty = { status: null, durationSeconds: null, rows: null, calls: null, execMs: null, sharedBlksRead: null, sharedBlksHit: null, workflowId: null, runId: null, message: null };
     return {
+      ...empty,
+      ...r,
       date,
-      state: r ? (STATE[r.status] ?? 'failed') : null,
-      status: r?.status ?? null,
-      durationSeconds: r?.duration_seconds ?? null,
-      rows: r?.rows ?? null,
-      calls: r?.calls ?? null,
-      execMs: r?.exec_ms ?? null,
-      sharedBlksRead: r?.blks_read ?? null,
-      sharedBlksHit: r?.blks_hit ?? null,
-      workflowId: r?.workflow_id ?? null,
-      runId: r?.run_id ?? null,
-      message: r && STATE[r.status] !== 'passed' ? r.message : null,
-      publish: f ? { publishedAt: f.published_at, freshnessSeconds: f.freshness_seconds, promise: f.promise, promiseSeconds: f.promise_seconds, met: f.met } : null,
+      state,
+      message: r && state !== 'passed' ? r.message : null,
+      publish: f ? { publishedAt: f.publishedAt, freshnessSeconds: f.freshnessSeconds, promise: f.promise, promiseSeconds: f.promiseSeconds, met: f.met } : null,
       miss: m ? { kind: m.kind, promise: m.promise, detail: m.detail } : null,
     };
   });
-  const testNames = [...new Set(tests.map((t) => t.name as string))].sort();
+  const testNames = [...new Set(tests.map((t) => t.name))].sort();
   const testHistory = testNames.map((t): ModelTestHistory => {
-    const of = new Map(tests.filter((x) => x.name === t).map((x) => [x.date as string, x]));
+    const of = new Map(tests.filter((x) => x.name === t).map((x) => [x.date, x]));
     return {
       name: t,
       days: dates.map((d) => {
