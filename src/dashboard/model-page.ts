@@ -8,18 +8,18 @@ import { chart, esc, shortDate } from './svg';
 const CSS = `
 body { font: 14px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2329; margin: 0; background: #f6f7f9; }
 header { display: flex; align-items: baseline; gap: 1rem; padding: .6rem 1.2rem; background: #1d2329; color: #fff; flex-wrap: wrap; }
-header h1 { font-size: 1.05rem; margin: 0; } header a { color: #b9c0c8; } header .meta { color: #b9c0c8; font-size: .85rem; }
+header h1 { font-size: 1.05rem; margin: 0; } header a { color: #b9c0c8; } header code { background: #39424c; color: #fff; font-size: .95rem; } header .meta { color: #b9c0c8; font-size: .85rem; }
 header form { margin-left: auto; display: flex; gap: .4rem; align-items: center; font-size: .85rem; color: #b9c0c8; }
 main { max-width: 1200px; margin: 0 auto; padding: .8rem 1.2rem 2rem; display: grid; gap: .8rem; }
 section { background: #fff; border: 1px solid #e3e6ea; border-radius: 8px; padding: .7rem .9rem; min-width: 0; overflow-x: auto; }
 h2 { font-size: .95rem; margin: 0 0 .5rem; } .muted { color: #6b7480; } .bad { color: #c0392b; } .warn { color: #d98c1f; } .ok { color: #2e8b57; }
 .two { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .83rem; }
-th, td { text-align: left; padding: .25rem .4rem; border-bottom: 1px solid #e3e6ea; white-space: nowrap; }
+th, td { text-align: left; padding: .25rem .4rem; border-bottom: 1px solid #e3e6ea; white-space: nowrap; } td.state, td.miss { white-space: normal; min-width: 10rem; max-width: 22rem; overflow-wrap: anywhere; }
 th { color: #6b7480; font-size: .78rem; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.q { text-align: center; font-size: .75rem; padding: .2rem; } .q-passed { background: #b9e0c5; } .q-warned { background: #f3c27a; } .q-failed { background: #e99a90; } .q-skipped { background: #eef0f2; }
 code { font-size: .8rem; background: #f1f3f5; padding: 0 3px; border-radius: 3px; }
-figure.chart { margin: 0; } figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart { margin: 0; } section > figure.chart { max-width: 760px; } figure.chart svg { width: 100%; height: auto; display: block; }
 svg .grid { stroke: #edf0f2; } svg .tick { font-size: 10px; fill: #6b7480; } svg .rule-label { font-size: 10px; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: .3rem .9rem; font-size: .78rem; color: #6b7480; margin-top: .4rem; }
 .legend .key { display: inline-flex; align-items: center; gap: .3rem; } .legend .key i { display: inline-block; width: 12px; height: 10px; border-radius: 2px; }
@@ -94,7 +94,7 @@ function freshnessCell(d: ModelDay): string {
     const verdict = p.met === null ? '<span class="muted">no promise</span>' : p.met ? '<span class="ok">met</span>' : '<b class="bad">missed</b>';
     return `<td>${esc(p.publishedAt.slice(0, 16).replace('T', ' '))}</td><td class="num">${hours(p.freshnessSeconds)}</td><td>${p.promiseSeconds !== null ? hours(p.promiseSeconds) : '–'}</td><td>${verdict}</td>`;
   }
-  if (d.miss) return `<td colspan="3" class="bad">${esc(`not published: ${d.miss.detail}`)}</td><td><b class="bad">${esc(d.miss.kind)}</b></td>`;
+  if (d.miss) return `<td colspan="3" class="bad miss">${esc(d.miss.detail)}</td><td><b class="bad">${esc(d.miss.kind)}</b></td>`;
   return '<td colspan="4" class="muted">–</td>';
 }
 
@@ -107,7 +107,7 @@ function dayTable(h: ModelHistory): string {
       const failedTests = tests.filter((x) => x!.state === 'failed').length;
       const warned = tests.filter((x) => x!.state === 'warned').length;
       const testText = tests.length ? `${tests.length - failedTests - warned} passed${warned ? `, <span class="warn">${warned} warned</span>` : ''}${failedTests ? `, <b class="bad">${failedTests} failed</b>` : ''}` : '–';
-      return `<tr data-day="${esc(d.date)}"><td>${esc(d.date)}</td><td>${state}</td><td class="num">${secs(d.durationSeconds)}</td><td class="num">${int(d.rows)}</td><td class="num">${d.execMs === null ? '–' : `${int(d.execMs)} ms`}</td><td class="num">${int(d.calls)}</td><td class="num">${int(d.sharedBlksRead)} / ${int(d.sharedBlksHit)}</td><td>${testText}</td>${freshnessCell(d)}</tr>`;
+      return `<tr data-day="${esc(d.date)}"><td>${esc(d.date)}</td><td class="state">${state}</td><td class="num">${secs(d.durationSeconds)}</td><td class="num">${int(d.rows)}</td><td class="num">${d.execMs === null ? '–' : `${int(d.execMs)} ms`}</td><td class="num">${int(d.calls)}</td><td class="num">${int(d.sharedBlksRead)} / ${int(d.sharedBlksHit)}</td><td>${testText}</td>${freshnessCell(d)}</tr>`;
     })
     .join('');
   return `<section><h2>Day by day <span class="muted">· the newest run of each day</span></h2><table class="days"><thead><tr><th>day</th><th>state</th><th>duration</th><th>rows</th><th>PostgreSQL time</th><th>statements</th><th>blocks read / hit</th><th>tests</th><th>published (UTC)</th><th>after the day</th><th>promise</th><th>freshness</th></tr></thead><tbody>${rows}</tbody></table></section>`;

@@ -87,16 +87,16 @@ describe('dashboard model pages', () => {
     expect(html).toContain('2026-11-14 – 2026-11-20');
     for (const id of ['chart-duration', 'chart-cost', 'chart-freshness']) expect(html).toContain(`id="${id}"`);
     // The retried day: its last attempt's duration and cost, the warning with its failing rows, the late publish.
-    expect(html).toMatch(/<tr data-day="2026-11-20"><td>2026-11-20<\/td><td><span class="ok">passed<\/span><\/td><td class="num">7\.25 s<\/td><td class="num">12<\/td><td class="num">6,400 ms<\/td>/);
+    expect(html).toMatch(/<tr data-day="2026-11-20"><td>2026-11-20<\/td><td class="state"><span class="ok">passed<\/span><\/td><td class="num">7\.25 s<\/td><td class="num">12<\/td><td class="num">6,400 ms<\/td>/);
     expect(html).toContain('title="fct_daily_metrics_spend_spike 2026-11-20: warned, 3 failing rows">3</td>');
     expect(html).toMatch(/<tr data-day="2026-11-20">.*<td class="num">3\.3 h<\/td><td>2\.0 h<\/td><td><b class="bad">missed<\/b><\/td><\/tr>/);
     // The failed day: the error, the failed test's failing rows, the promise missed without a publish.
-    expect(html).toMatch(/<tr data-day="2026-11-19"><td>2026-11-19<\/td><td><span class="bad">failed<\/span> <span class="muted" title="relation &quot;analytics_audit.int_hourly_agg&quot; does not exist">/);
+    expect(html).toMatch(/<tr data-day="2026-11-19"><td>2026-11-19<\/td><td class="state"><span class="bad">failed<\/span> <span class="muted" title="relation &quot;analytics_audit.int_hourly_agg&quot; does not exist">/);
     expect(html).toContain('title="fct_daily_metrics_one_row_per_campaign_day 2026-11-19: failed, 41 failing rows">41</td>');
-    expect(html).toContain('not published: not published 2 h after the end of the day');
+    expect(html).toContain('<td colspan="3" class="bad miss">not published 2 h after the end of the day</td><td><b class="bad">missing</b></td>');
     expect(html).toMatch(/<tr data-day="2026-11-18">.*<td class="num">0\.5 h<\/td><td>2\.0 h<\/td><td><span class="ok">met<\/span>/);
     // A day it did not run.
-    expect(html).toMatch(/<tr data-day="2026-11-17"><td>2026-11-17<\/td><td><span class="muted">not run<\/span>/);
+    expect(html).toMatch(/<tr data-day="2026-11-17"><td>2026-11-17<\/td><td class="state"><span class="muted">not run<\/span>/);
     // What it reads and who reads it, linked to their pages.
     expect(html).toContain('<a href="campaigns"><code>campaigns</code></a>, <a href="int_hourly_agg"><code>int_hourly_agg</code></a>');
     expect(html).toContain('<code>analytics_audit.fct_daily_metrics</code>');
