@@ -246,7 +246,7 @@ function renderRuns(d: Dashboard): string {
 </div>`;
 }
 
-function renderSlowest(d: Dashboard): string {
+export function renderSlowest(d: Pick<Dashboard, 'window' | 'slowest'>): string {
   const table = (title: string, rows: NodeTiming[]) =>
     `<table class="slowest"><thead><tr><th>${esc(title)}</th><th>latest</th><th>median</th><th>max</th><th>${d.window.days} days</th></tr></thead><tbody>${
       rows.length

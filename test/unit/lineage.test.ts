@@ -146,3 +146,18 @@ describe('the model page', () => {
     expect(html).toContain('No test of this model ran in this window');
   });
 });
+
+describe("the dashboard's slowest-models table", () => {
+  it('links each model and seed to its page, and no test', async () => {
+    const { renderSlowest } = await import('../../src/dashboard/render');
+    const timing = (name: string, type: string) => ({ name, type, pipeline: 'dbt_daily_run' as const, seconds: [1, 2], latest: 2, median: 1.5, max: 2 });
+    const html = renderSlowest({
+      window: { start: '2026-11-19', end: '2026-11-20', days: 2, dates: ['2026-11-19', '2026-11-20'] },
+      slowest: { models: [timing('fct_daily_metrics', 'model'), timing('campaigns', 'seed')], tests: [timing('stg_ad_events_not_empty', 'test')], daysWithResults: 2 },
+    });
+    expect(html).toContain('<a href="models/fct_daily_metrics"><code>fct_daily_metrics</code></a>');
+    expect(html).toContain('<a href="models/campaigns"><code>campaigns</code></a>');
+    expect(html).toContain('<code>stg_ad_events_not_empty</code>');
+    expect(html).not.toContain('models/stg_ad_events_not_empty');
+  });
+});
