@@ -51,7 +51,7 @@ export function modelRoutes(sources: DashboardSources, send: Send): Route[] {
         gathering++;
         try {
           const history = await withTimeout(readOnly(sources.pool, (c) => queryModelHistory(c, name, win, now)), DEADLINE_MS, `reading the record of model ${name}`);
-          if (!history) return send(res, 404, text, `No model or seed named ${name} in the per-model record: it has never run on this deployment. The dashboard's slowest-models table links to each model that has.\n`);
+          if (!history) return send(res, 404, text, `No model or seed named ${name} in the per-model record: it has not run since the record began. Check the name against the dbt project's models and seeds; roas lineage --date <a day> lists those of a day.\n`);
           send(res, 200, 'text/html; charset=utf-8', renderModelPage(history), { 'content-security-policy': CSP });
         } finally {
           gathering--;
