@@ -161,3 +161,32 @@ describe("the dashboard's slowest-models table", () => {
     expect(html).not.toContain('models/stg_ad_events_not_empty');
   });
 });
+
+describe('the model pages’ bounds', () => {
+  it('a name dbt could not have is refused before anything is read; beyond three pages at once, 429', async () => {
+    const { modelRoutes, modelNameOf } = await import('../../src/dashboard/model-routes');
+    for (const bad of ['%3Cb%3E', '..', 'a%2Fb', '%E0%A4%A', '9lives', 'a'.repeat(128), 'stg-ad-events', '']) expect(modelNameOf(bad), bad).toBeUndefined();
+    expect(modelNameOf('fct_daily_metrics')).toBe('fct_daily_metrics');
+    expect(modelNameOf('_private_2')).toBe('_private_2');
+    // A database that holds every connection until released: three pages wait on it, the fourth is turned away.
+    let release: (err: Error) => void = () => {};
+    const held = new Promise<never>((_, reject) => (release = reject));
+    let connects = 0;
+    const pool = { connect: () => (connects++, held) } as never;
+    const sent: number[] = [];
+    const send = (_res: unknown, status: number) => void sent.push(status);
+    const [route] = modelRoutes({ pool, now: () => new Date('2026-11-21T12:00:00Z') } as never, send as never);
+    const serve = (path: string) => Promise.resolve(route!.serve({} as never, {} as never, new URL(path, 'http://x'), route!.match.exec(path)!));
+    expect(await serve('/models/%3Cscript%3E').then(() => sent.pop())).toBe(400);
+    expect(connects).toBe(0);
+    const waiting = [1, 2, 3].map(() => serve('/models/fct_daily_metrics').catch((e: Error) => e.message));
+    await serve('/models/fct_daily_metrics');
+    expect(sent).toEqual([429]);
+    release(new Error('the database went away'));
+    expect(await Promise.all(waiting)).toEqual(['the database went away', 'the database went away', 'the database went away']);
+    // Served again once the others are done.
+    const again = serve('/models/fct_daily_metrics').catch((e: Error) => e.message);
+    expect(await again).toBe('the database went away');
+    expect(connects).toBe(4);
+  });
+});
