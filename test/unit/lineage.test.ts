@@ -175,7 +175,7 @@ describe('the model pages’ bounds', () => {
     const pool = { connect: () => (connects++, held) } as never;
     const sent: number[] = [];
     const send = (_res: unknown, status: number) => void sent.push(status);
-    const [route] = modelRoutes({ pool, now: () => new Date('2026-11-21T12:00:00Z') } as never, send as never);
+    const [route] = modelRoutes({ pool, now: () => new Date('2026-11-21T12:00:00Z') } as never, send);
     const serve = (path: string) => Promise.resolve(route!.serve({} as never, {} as never, new URL(path, 'http://x'), route!.match.exec(path)!));
     expect(await serve('/models/%3Cscript%3E').then(() => sent.pop())).toBe(400);
     expect(connects).toBe(0);
