@@ -246,14 +246,14 @@ function renderRuns(d: Dashboard): string {
 </div>`;
 }
 
-function renderSlowest(d: Dashboard): string {
+export function renderSlowest(d: Pick<Dashboard, 'window' | 'slowest'>): string {
   const table = (title: string, rows: NodeTiming[]) =>
     `<table class="slowest"><thead><tr><th>${esc(title)}</th><th>latest</th><th>median</th><th>max</th><th>${d.window.days} days</th></tr></thead><tbody>${
       rows.length
         ? rows
             .map(
               (t) =>
-                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}"><code>${esc(t.name)}</code>${t.pipeline === PIPELINES.etl.name ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
+                `<tr data-node="${esc(t.name)}"><td class="name" title="${esc(t.name)}">${t.type === 'test' ? `<code>${esc(t.name)}</code>` : `<a href="models/${encodeURIComponent(t.name)}"><code>${esc(t.name)}</code></a>`}${t.pipeline === PIPELINES.etl.name ? ' <span class="muted">(ETL)</span>' : ''}</td><td>${t.latest === null ? '–' : `${t.latest.toFixed(2)} s`}</td><td>${t.median.toFixed(2)} s</td><td>${t.max.toFixed(2)} s</td><td>${sparkline(t.seconds)}</td></tr>`,
             )
             .join('')
         : `<tr><td colspan="5" class="muted">No run_results.json of this window on this worker.</td></tr>`

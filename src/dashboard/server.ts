@@ -13,6 +13,7 @@ import { pipelineNamed } from '../core/pipelines';
 import { dbtLogTails, reportFile, type Pipeline } from './files';
 import { CLIENT_JS, renderPage, sectionHash } from './page';
 import { renderSections } from './render';
+import { modelRoutes } from './model-routes';
 
 /** What the dashboard reads (see DashboardSources), and how it is served. */
 export interface DashboardOptions extends DashboardSources {
@@ -74,6 +75,7 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
   };
 
   const routes: { match: RegExp; serve: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray) => Promise<void> | void }[] = [
+    ...modelRoutes(sources, send),
     {
       match: /^\/(?:index\.html)?$/,
       serve: async (req, res, url) => {

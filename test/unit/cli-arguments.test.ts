@@ -42,6 +42,7 @@ describe('roas refuses bad input before it connects to anything', () => {
     [['backfill', 'dbt', '--from', '2026-11-01', '--to', '2026-11-05', '--concurrency', '0'], '--concurrency must be a whole number'],
     [['backfill', 'spark', '--from', '2026-11-01', '--to', '2026-11-05'], 'unknown pipeline "spark"'],
     [['status', '--date', 'yesterday'], 'write it as YYYY-MM-DD'],
+    [['lineage', '--date', '2026-02-30', '--json'], 'does not exist in the calendar'],
     [['restate', '--from', '2026-11-05', '--to', '2026-11-01'], 'is after 2026-11-01'],
     [['restate', '--from', '2026-11-01', '--to', '2999-01-01'], 'out of range'],
     [['restate', '--from', '2026-01-01', '--to', '2026-11-01'], 'at most 92 are allowed'],

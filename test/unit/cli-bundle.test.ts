@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/platform/config';
 
-const COMMANDS = ['run', 'backfill', 'restate', 'restatements', 'status', 'runs', 'logs', 'schedules', 'validate', 'test-step', 'dbt', 'flink-complete', 'generate-events', 'stack', 'deploy'];
+const COMMANDS = ['run', 'backfill', 'restate', 'restatements', 'status', 'runs', 'logs', 'lineage', 'schedules', 'validate', 'test-step', 'dbt', 'flink-complete', 'generate-events', 'stack', 'deploy'];
 
 describe('bin/roas and the CLI bundle', () => {
   let root: string;

@@ -25,6 +25,7 @@ const TEMPLATES: { args: string[]; odd: fc.Arbitrary<string> }[] = [
   { args: ['backfill', 'etl', '--from', D, '--to', '%'], odd: oddDate },
   { args: ['backfill', 'dbt', '--from', D, '--to', D, '--concurrency', '%'], odd: oddCount },
   { args: ['status', '--date', '%'], odd: oddDate },
+  { args: ['lineage', '--date', '%'], odd: oddDate },
   { args: ['runs', '--limit', '%'], odd: oddCount },
   { args: ['runs', '--from', '%'], odd: oddDate },
   { args: ['runs', '--to', '%'], odd: oddDate },

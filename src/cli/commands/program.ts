@@ -11,6 +11,7 @@ import { dbtCommand } from './dbt';
 import { deployCommand } from './deploy';
 import { stackCommand } from './stack';
 import { logsCommand, runsCommand, statusCommand } from './status';
+import { lineageCommand } from './lineage';
 import { validateCommand } from './validate';
 import { testStepCommand } from './test-step';
 
@@ -30,6 +31,7 @@ export function roasProgram(context: () => Promise<CliContext>): Command {
     .addCommand(statusCommand(context))
     .addCommand(runsCommand(context))
     .addCommand(logsCommand(context))
+    .addCommand(lineageCommand(context))
     .addCommand(schedulesCommand(context))
     .addCommand(validateCommand(context))
     .addCommand(testStepCommand(context))
