@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
 import type { LateDataSettings } from '../core/settings';
+import { loadLineageSettings, type LineageSettings } from './openlineage';
 import { COMPONENTS, isLocalServer, roleNames, type ComponentUrls, type RoleNames } from './db/roles';
 
 /**
@@ -202,6 +203,8 @@ export interface Config {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** The shell's PATH, where tools such as PostgreSQL's binaries may be found. */
   systemPath: string;
+  /** Where OpenLineage events go (OPENLINEAGE_*); off unless set. */
+  lineage: LineageSettings;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -300,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     slack: { token: v.SLACK_BOT_TOKEN, channel: v.SLACK_CHANNEL, apiUrl: v.SLACK_API_URL },
     logLevel: v.LOG_LEVEL,
     systemPath: v.PATH,
+    lineage: loadLineageSettings(source),
   };
 }
 

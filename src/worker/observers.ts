@@ -2,6 +2,7 @@
 // configuration, in the order they are told.
 import type pg from 'pg';
 import type { RunObserver } from '../../activities/observers';
+import { createLineageObserver } from '../../activities/lineage/observer';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { PipelineMetrics } from '../platform/metrics';
@@ -20,7 +21,8 @@ export interface WorkerObservers {
   close: () => Promise<void>;
 }
 
-export function runObservers(_sources: ObserverSources): WorkerObservers {
-  const observers: RunObserver[] = [];
-  return { observers, close: async () => {} };
+export function runObservers(sources: ObserverSources): WorkerObservers {
+  const lineage = createLineageObserver(sources);
+  const observers: RunObserver[] = [lineage];
+  return { observers, close: async () => { await lineage.close(); } };
 }
