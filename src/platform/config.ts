@@ -82,6 +82,7 @@ export const SECRET_VARIABLES = [
   'SLACK_BOT_TOKEN',
   'TEMPORAL_API_KEY',
   'ROAS_DASHBOARD_TOKEN',
+  'OPENLINEAGE_API_KEY',
 ] as const;
 
 const schema = z.object({

@@ -1,7 +1,11 @@
 // The OpenLineage emitter's queue and settings, and the pure parts of the events.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/platform/config';
 import { createLineageEmitter, lineageEndpoint, loadLineageSettings } from '../../src/platform/openlineage';
 import { datasetHome, uuidV5 } from '../../activities/lineage/facets';
 import { pipelineFinished, pipelineStarted } from '../../activities/lineage/events';
@@ -97,6 +101,14 @@ describe('the lineage settings', () => {
     expect(s).toEqual({ transport: { type: 'http', url: 'http://marquez:5000', endpoint: 'api/v1/lineage', apiKey: 'k' }, namespace: 'roas-prod' });
     expect(lineageEndpoint({ url: 'http://marquez:5000', endpoint: 'api/v1/lineage' })).toBe('http://marquez:5000/api/v1/lineage');
     expect(loadLineageSettings({ OPENLINEAGE__TRANSPORT__TYPE: 'file', OPENLINEAGE__TRANSPORT__LOG_FILE_PATH: '/tmp/l.jsonl' }).transport).toEqual({ type: 'file', path: '/tmp/l.jsonl' });
+  });
+
+  it('are part of the configuration, the API key readable from a file like every secret', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'roas-ol-'));
+    writeFileSync(path.join(dir, 'key'), 'from-a-file\n');
+    const c = loadConfig({ OPENLINEAGE_URL: 'https://lineage.example.com', OPENLINEAGE_API_KEY_FILE: path.join(dir, 'key') });
+    expect(c.lineage.transport).toEqual({ type: 'http', url: 'https://lineage.example.com', endpoint: 'api/v1/lineage', apiKey: 'from-a-file' });
+    expect(loadConfig({}).lineage.transport).toEqual({ type: 'off' });
   });
 
   it('say which variable is wrong and what it expects', () => {
