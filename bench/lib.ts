@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
+import type { RunObserver } from '../activities/observers';
 import { createDbtRunner, loadSeedsAtStart, saveSharedParse, type DbtRunner } from '../activities/dbt/runner';
 import { temporalWorkflowStatus } from '../activities/etl/activities';
 import { exitOnError } from '../src/platform/exit-on-error';
@@ -105,7 +106,7 @@ export interface BenchStack {
  * and the project's workflows and activities in this process, with the dbt runner wrapped to
  * record when each dbt process starts and how long it lives.
  */
-export async function benchStack(label: string, opts: { deployedRoles?: boolean } = {}): Promise<BenchStack> {
+export async function benchStack(label: string, opts: { deployedRoles?: boolean; observers?: RunObserver[] } = {}): Promise<BenchStack> {
   installQuietRuntime();
   const bench = await benchDatabase(label, 4);
   const { config, log, tools, url, pool } = bench;
@@ -159,6 +160,7 @@ export async function benchStack(label: string, opts: { deployedRoles?: boolean 
     reportsDir: path.join(artifacts, 'reports'),
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,
+    ...(opts.observers ? { observers: opts.observers } : {}),
   });
   return {
     bench,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
 import type { LateDataSettings } from '../core/settings';
+import { loadLineageSettings, type LineageSettings } from './openlineage';
 import { COMPONENTS, isLocalServer, roleNames, type ComponentUrls, type RoleNames } from './db/roles';
 
 /**
@@ -81,6 +82,7 @@ export const SECRET_VARIABLES = [
   'SLACK_BOT_TOKEN',
   'TEMPORAL_API_KEY',
   'ROAS_DASHBOARD_TOKEN',
+  'OPENLINEAGE_API_KEY',
 ] as const;
 
 const schema = z.object({
@@ -206,6 +208,8 @@ export interface Config {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** The shell's PATH, where tools such as PostgreSQL's binaries may be found. */
   systemPath: string;
+  /** Where OpenLineage events go (OPENLINEAGE_*); off unless set. */
+  lineage: LineageSettings;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -305,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
     slack: { token: v.SLACK_BOT_TOKEN, channel: v.SLACK_CHANNEL, apiUrl: v.SLACK_API_URL },
     logLevel: v.LOG_LEVEL,
     systemPath: v.PATH,
+    lineage: loadLineageSettings(source),
   };
 }
 

@@ -31,6 +31,8 @@ export interface PipelineMetrics {
   dbtStep(labels: { pipeline: string; step: string; outcome: string }, seconds: number, attempt: number, rows: number): void;
   runFinished(labels: { pipeline: string; status: string }, seconds: number, slaMet: boolean | null): void;
   alert(kind: string, delivered: boolean): void;
+  /** One OpenLineage event delivered, or dropped (queue full, sending failed, worker stopping). */
+  lineageEvent(outcome: 'sent' | 'dropped', reason?: string): void;
   watch(sources: WorkerSources): void;
 }
 
@@ -69,6 +71,10 @@ export function createPipelineMetrics(): PipelineMetrics {
     slaMisses.inc({ pipeline }, 0);
   }
   for (const kind of ALERT_KINDS) for (const delivered of ['true', 'false']) alerts.inc({ kind, delivered }, 0);
+  const lineageSent = new Counter({ name: 'roas_lineage_events_sent_total', help: 'OpenLineage events delivered to the collector (or the file)', registers: [registry] });
+  const lineageDropped = new Counter({ name: 'roas_lineage_events_dropped_total', help: 'OpenLineage events given up: the queue was full, sending failed or timed out, or the worker stopped first', labelNames: ['reason'], registers: [registry] });
+  lineageSent.inc(0);
+  for (const reason of ['queue_full', 'send_failed', 'closed']) lineageDropped.inc({ reason }, 0);
 
   new Gauge({
     name: 'roas_worker_polling',
@@ -138,6 +144,10 @@ export function createPipelineMetrics(): PipelineMetrics {
     },
     alert(kind, delivered) {
       alerts.inc({ kind, delivered: String(delivered) });
+    },
+    lineageEvent(outcome, reason) {
+      if (outcome === 'sent') lineageSent.inc();
+      else lineageDropped.inc({ reason: reason ?? 'send_failed' });
     },
     watch(s) {
       sources = s;

@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import { createAlertActivities } from '../../activities/alerts';
 import type { RunObserver } from '../../activities/observers';
+import { createLineageObserver } from '../../activities/lineage/observer';
 import { createModelRecord } from '../../activities/record/observer';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -29,7 +30,9 @@ export function runObservers(sources: ObserverSources): WorkerObservers {
   const { config, pool, log, metrics } = sources;
   const alerts = createAlertActivities({ pool, slack: sources.slack, channel: config.slack.channel, log, metrics });
   const record = createModelRecord({ pool, log, artifactsDir: config.dbt.artifactsDir, freshness: config.freshness, sendAlert: (alert) => alerts.sendAlert(alert) });
-  const observers: RunObserver[] = [record.observer];
-  const closers = [record.close];
+  // The record first (a database write); lineage only queues its events.
+  const lineage = createLineageObserver(sources);
+  const observers: RunObserver[] = [record.observer, lineage];
+  const closers = [record.close, () => lineage.close()];
   return { observers, close: async () => void (await Promise.all(closers.map((c) => c()))) };
 }
