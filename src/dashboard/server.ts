@@ -53,12 +53,55 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
   const secrets = [...(opts.secrets ?? []), ...(opts.token ? [opts.token] : [])];
   const sources: DashboardSources = { ...opts, secrets };
+  const gather = sharedGathering(sources, opts.shareMs ?? 1_000);
+  const failed = (res: http.ServerResponse, err: unknown) => {
+    if (err instanceof UsageError) return send(res, 400, 'text/plain; charset=utf-8', `${err.message}\n`);
+    if (err instanceof Busy) return send(res, 429, 'text/plain; charset=utf-8', 'The dashboard is busy with other requests: try again in a few seconds.\n', { 'retry-after': '5' });
+    opts.onError?.(new Error(scrub((err as Error).message ?? String(err), secrets)));
+    send(res, 503, 'text/plain; charset=utf-8', 'The dashboard could not read its data in time (PostgreSQL or Temporal did not answer); the worker\'s log says why. Try again shortly.\n');
+  };
+
+  const routes: Route[] = [
+    ...modelRoutes(sources, send),
+    ...pageRoutes(gather),
+    ...fileRoutes(opts, secrets),
+  ];
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+      const route = routes.find((r) => r.match.test(url.pathname));
+      if (!route) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: GET or HEAD.\n', { allow: 'GET, HEAD' });
+        return true;
+      }
+      if (tokenInAddress(url, opts.token, res)) return true;
+      const access = decideAccess(req, opts.token);
+      if (!access.ok) {
+        send(res, access.status, 'text/plain; charset=utf-8', `${access.message}\n`, access.status === 401 ? { 'www-authenticate': 'Bearer realm="roas-dashboard"' } : {});
+        return true;
+      }
+      const m = route.match.exec(url.pathname)!;
+      Promise.resolve(route.serve(req, res, url, m)).catch((err: unknown) => {
+        if (!res.headersSent) failed(res, err);
+        else res.end();
+      });
+      return true;
+    },
+  };
+}
+
+type Route = { match: RegExp; serve: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray) => Promise<void> | void };
+
+/** Requests within shareMs of each other share one gathering of a window; at most MAX_GATHERING at once, each within its deadline. */
+function sharedGathering(sources: DashboardSources, shareMs: number): (window: WindowOptions) => Promise<Dashboard> {
   const recent = new Map<string, { at: number; data: Promise<Dashboard> }>();
   let gathering = 0;
-  const gather = (window: WindowOptions): Promise<Dashboard> => {
+  return (window: WindowOptions): Promise<Dashboard> => {
     const key = `${window.end ?? ''}/${window.days ?? ''}`;
     const hit = recent.get(key);
-    if (hit && Date.now() - hit.at < (opts.shareMs ?? 1_000)) return hit.data;
+    if (hit && Date.now() - hit.at < shareMs) return hit.data;
     if (gathering >= MAX_GATHERING) return Promise.reject(new Busy());
     if (recent.size > 20) recent.clear();
     gathering++;
@@ -67,15 +110,11 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
     data.catch(() => recent.delete(key));
     return data;
   };
-  const failed = (res: http.ServerResponse, err: unknown) => {
-    if (err instanceof UsageError) return send(res, 400, 'text/plain; charset=utf-8', `${err.message}\n`);
-    if (err instanceof Busy) return send(res, 429, 'text/plain; charset=utf-8', 'The dashboard is busy with other requests: try again in a few seconds.\n', { 'retry-after': '5' });
-    opts.onError?.(new Error(scrub((err as Error).message ?? String(err), secrets)));
-    send(res, 503, 'text/plain; charset=utf-8', 'The dashboard could not read its data in time (PostgreSQL or Temporal did not answer); the worker\'s log says why. Try again shortly.\n');
-  };
+}
 
-  const routes: { match: RegExp; serve: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray) => Promise<void> | void }[] = [
-    ...modelRoutes(sources, send),
+/** The page, its script, and its data (whole, or only the sections that changed). */
+function pageRoutes(gather: (window: WindowOptions) => Promise<Dashboard>): Route[] {
+  return [
     {
       match: /^\/(?:index\.html)?$/,
       serve: async (req, res, url) => {
@@ -102,6 +141,12 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ dashboard: d, html, hashes }));
       },
     },
+  ];
+}
+
+/** A run date's dbt logs and its report files, read from the worker's folders. */
+function fileRoutes(opts: DashboardOptions, secrets: string[]): Route[] {
+  return [
     {
       match: /^\/logs\/(\w+)\/(\d{4}-\d{2}-\d{2})$/,
       serve: async (_req, res, _url, m) => {
@@ -131,44 +176,25 @@ export function createDashboardRoutes(opts: DashboardOptions): DashboardRoutes {
       },
     },
   ];
+}
 
-  return {
-    handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-      const route = routes.find((r) => r.match.test(url.pathname));
-      if (!route) return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: GET or HEAD.\n', { allow: 'GET, HEAD' });
-        return true;
-      }
-      // A token in the address, once: kept in a cookie, and taken out of the address bar.
-      const given = url.searchParams.get('token');
-      if (given !== null && opts.token && url.pathname.match(/^\/(?:index\.html)?$/)) {
-        if (!tokenMatches(given, opts.token)) {
-          send(res, 401, 'text/plain; charset=utf-8', 'Wrong token.\n');
-          return true;
-        }
-        url.searchParams.delete('token');
-        const rest = url.searchParams.toString();
-        send(res, 303, 'text/plain; charset=utf-8', 'ok\n', {
-          location: `./${rest ? `?${rest}` : ''}${url.hash}`,
-          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000`,
-        });
-        return true;
-      }
-      const access = decideAccess(req, opts.token);
-      if (!access.ok) {
-        send(res, access.status, 'text/plain; charset=utf-8', `${access.message}\n`, access.status === 401 ? { 'www-authenticate': 'Bearer realm="roas-dashboard"' } : {});
-        return true;
-      }
-      const m = route.match.exec(url.pathname)!;
-      Promise.resolve(route.serve(req, res, url, m)).catch((err: unknown) => {
-        if (!res.headersSent) failed(res, err);
-        else res.end();
-      });
+/** A token in the address, once: kept in a cookie, and taken out of the address bar. True when it answered. */
+function tokenInAddress(url: URL, token: string | undefined, res: http.ServerResponse): boolean {
+  const given = url.searchParams.get('token');
+  if (given !== null && token && url.pathname.match(/^\/(?:index\.html)?$/)) {
+    if (!tokenMatches(given, token)) {
+      send(res, 401, 'text/plain; charset=utf-8', 'Wrong token.\n');
       return true;
-    },
-  };
+    }
+    url.searchParams.delete('token');
+    const rest = url.searchParams.toString();
+    send(res, 303, 'text/plain; charset=utf-8', 'ok\n', {
+      location: `./${rest ? `?${rest}` : ''}${url.hash}`,
+      'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000`,
+    });
+    return true;
+  }
+  return false;
 }
 
 class Busy extends Error {}

@@ -97,29 +97,7 @@ export function chart(o: ChartOptions): string {
       if (o.stacked) base += v;
     }
   }
-  for (const s of o.series.filter((x) => x.kind === 'line')) {
-    let d = '';
-    let pen = false;
-    const dots: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = s.values[i];
-      if (v === null || v === undefined || !Number.isFinite(v)) {
-        pen = false;
-        continue;
-      }
-      const px = x(i) + slot / 2;
-      d += `${pen ? 'L' : 'M'}${px.toFixed(1)} ${y(v).toFixed(1)}`;
-      pen = true;
-      const title = (s.titles?.[i] ?? `${s.name}, ${o.dates[i]}: ${o.yFormat(v)}`) + (v > top ? ' (off the scale)' : '');
-      dots.push(`<circle cx="${px.toFixed(1)}" cy="${y(v).toFixed(1)}" r="${s.strokeWidth && s.strokeWidth > 2 ? 3 : 2}" fill="${s.color}"><title>${esc(title)}</title></circle>`);
-    }
-    if (d) {
-      parts.push(
-        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.strokeWidth ?? 1.5}"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
-      );
-    }
-    parts.push(...dots);
-  }
+  for (const s of o.series.filter((x) => x.kind === 'line')) parts.push(...linePath(s, o, n, x, y, slot, top));
   for (const r of o.rules ?? []) {
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(r.value).toFixed(1)}" y2="${y(r.value).toFixed(1)}" stroke="${r.color}" stroke-width="1.5" stroke-dasharray="6 4" class="rule"/>`);
     parts.push(`<text x="${W - PAD.right - 4}" y="${(y(r.value) - 4).toFixed(1)}" text-anchor="end" class="rule-label" fill="${r.color}">${esc(r.label)}</text>`);
@@ -129,6 +107,32 @@ export function chart(o: ChartOptions): string {
     .concat((o.rules ?? []).map((r) => `<span class="key"><i class="dash" style="border-color:${r.color}"></i>${esc(r.label)}</span>`))
     .join('');
   return `<figure class="chart"${o.id ? ` id="${esc(o.id)}"` : ''}><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}" preserveAspectRatio="xMidYMid meet">${parts.join('')}</svg><figcaption class="legend">${legend}</figcaption></figure>`;
+}
+
+/** One line series: its path (broken where a value is missing) and a dot with a title per value. */
+function linePath(s: ChartOptions['series'][number], o: ChartOptions, n: number, x: (i: number) => number, y: (v: number) => number, slot: number, top: number): string[] {
+  let d = '';
+  let pen = false;
+  const dots: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = s.values[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) {
+      pen = false;
+      continue;
+    }
+    const px = x(i) + slot / 2;
+    d += `${pen ? 'L' : 'M'}${px.toFixed(1)} ${y(v).toFixed(1)}`;
+    pen = true;
+    const title = (s.titles?.[i] ?? `${s.name}, ${o.dates[i]}: ${o.yFormat(v)}`) + (v > top ? ' (off the scale)' : '');
+    dots.push(`<circle cx="${px.toFixed(1)}" cy="${y(v).toFixed(1)}" r="${s.strokeWidth && s.strokeWidth > 2 ? 3 : 2}" fill="${s.color}"><title>${esc(title)}</title></circle>`);
+  }
+  const parts: string[] = [];
+  if (d) {
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.strokeWidth ?? 1.5}"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+    );
+  }
+  return [...parts, ...dots];
 }
 
 /** A tiny line of the values (nulls break it), the last value dotted. */

@@ -219,41 +219,8 @@ export function loadConfig(env: Env = process.env): Config {
   const given = env === process.env && existsSync(path.join(root, '.env')) ? loadDotEnv(root) : env;
   const { source, fromFile, problems: secretProblems } = readSecretFiles(given);
   if (secretProblems.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${secretProblems.join('\n')}`);
-  const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '?');
-      // A secret read from a file is never shown; a URL's password never is.
-      if (fromFile.has(name)) return `  ${name}_FILE=${JSON.stringify(given[`${name}_FILE`])}: the file's contents: ${issue.message}`;
-      if ((SECRET_VARIABLES as readonly string[]).includes(name)) {
-        const masked = maskedPostgresUrl(source[name] ?? '');
-        if (masked) return `  ${name}=${JSON.stringify(masked)}: ${issue.message}`;
-        return `  ${name} (a secret, not shown${describeShape(source[name] ?? '')}): ${issue.message}`;
-      }
-      return `  ${name}=${JSON.stringify(shown(source[name] ?? ''))}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
-  }
-  const v = parsed.data;
-  const problems: string[] = [];
-  const componentUrls = COMPONENTS.map((c) => [c, v[COMPONENT_URL_VARIABLES[c]]] as const);
-  const missing = componentUrls.filter(([, url]) => !url).map(([c]) => COMPONENT_URL_VARIABLES[c]);
-  if (missing.length && missing.length < COMPONENTS.length) {
-    problems.push(`  ${missing.join(', ')}: unset, while the other components' URLs are set: set every component's URL, or none (each component connects as its own role)`);
-  } else if (missing.length === COMPONENTS.length && v.DATABASE_URL && !isLocalServer(v.DATABASE_URL)) {
-    problems.push(
-      `  ${Object.values(COMPONENT_URL_VARIABLES).join(', ')}: unset, while DATABASE_URL names a server on another machine: ` +
-        'set each component\'s URL (its role and password); DATABASE_URL is the owner\'s, for migrations only',
-    );
-  }
-  if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH)) {
-    problems.push('  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: mTLS needs both the client certificate and its key');
-  }
-  for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const) {
-    const file = v[name];
-    if (file && !existsSync(file)) problems.push(`  ${name}=${JSON.stringify(file)}: no such file`);
-  }
-  if (problems.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${problems.join('\n')}`);
+  const v = parseSettings(given, source, fromFile);
+  const { componentUrls, missing } = checkConnections(v);
   const localDir = path.resolve(root, v.ROAS_LOCAL_DIR ?? '.local');
   const temporalUiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${v.TEMPORAL_UI_PORT}`;
   return {
@@ -311,6 +278,50 @@ export function loadConfig(env: Env = process.env): Config {
     systemPath: v.PATH,
     lineage: loadLineageSettings(source),
   };
+}
+
+/** The settings as the schema reads them; every problem in one error, secrets never shown. */
+function parseSettings(given: Env, source: Env, fromFile: Set<string>): z.infer<typeof schema> {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      // A secret read from a file is never shown; a URL's password never is.
+      if (fromFile.has(name)) return `  ${name}_FILE=${JSON.stringify(given[`${name}_FILE`])}: the file's contents: ${issue.message}`;
+      if ((SECRET_VARIABLES as readonly string[]).includes(name)) {
+        const masked = maskedPostgresUrl(source[name] ?? '');
+        if (masked) return `  ${name}=${JSON.stringify(masked)}: ${issue.message}`;
+        return `  ${name} (a secret, not shown${describeShape(source[name] ?? '')}): ${issue.message}`;
+      }
+      return `  ${name}=${JSON.stringify(shown(source[name] ?? ''))}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Settings that must agree with each other: the components' URLs (all or none), mTLS's certificate and key, the TLS files. */
+function checkConnections(v: z.infer<typeof schema>) {
+  const problems: string[] = [];
+  const componentUrls = COMPONENTS.map((c) => [c, v[COMPONENT_URL_VARIABLES[c]]] as const);
+  const missing = componentUrls.filter(([, url]) => !url).map(([c]) => COMPONENT_URL_VARIABLES[c]);
+  if (missing.length && missing.length < COMPONENTS.length) {
+    problems.push(`  ${missing.join(', ')}: unset, while the other components' URLs are set: set every component's URL, or none (each component connects as its own role)`);
+  } else if (missing.length === COMPONENTS.length && v.DATABASE_URL && !isLocalServer(v.DATABASE_URL)) {
+    problems.push(
+      `  ${Object.values(COMPONENT_URL_VARIABLES).join(', ')}: unset, while DATABASE_URL names a server on another machine: ` +
+        'set each component\'s URL (its role and password); DATABASE_URL is the owner\'s, for migrations only',
+    );
+  }
+  if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH)) {
+    problems.push('  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: mTLS needs both the client certificate and its key');
+  }
+  for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const) {
+    const file = v[name];
+    if (file && !existsSync(file)) problems.push(`  ${name}=${JSON.stringify(file)}: no such file`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${problems.join('\n')}`);
+  return { componentUrls, missing };
 }
 
 /**

@@ -38,7 +38,7 @@ export interface PipelineMetrics {
 
 const PIPELINES = PIPELINE_NAMES;
 const RUN_STATUSES = ['succeeded', 'failed', 'cancelled'];
-const ALERT_KINDS = ['failure', 'sla_miss', 'flink_gate_deadline'];
+const ALERT_KINDS = ['failure', 'sla_miss', 'flink_gate_deadline', 'restatement', 'freshness'];
 /** A scrape never waits longer than this for the ledger; the last answer stands meanwhile. */
 const LEDGER_TIMEOUT_MS = 2_000;
 
@@ -76,60 +76,7 @@ export function createPipelineMetrics(): PipelineMetrics {
   lineageSent.inc(0);
   for (const reason of ['queue_full', 'send_failed', 'closed']) lineageDropped.inc({ reason }, 0);
 
-  new Gauge({
-    name: 'roas_worker_polling',
-    help: '1 while this worker polls its Temporal task queue (state RUNNING), 0 otherwise',
-    labelNames: ['task_queue'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      if (sources) this.set({ task_queue: sources.taskQueue }, sources.workerState() === 'RUNNING' ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'roas_worker_memory_limit_bytes',
-    help: "The memory the worker's container (cgroup) may use, or the machine's memory when it has no limit; dbt runs as its child, inside the same limit",
-    registers: [registry],
-    collect() {
-      this.set(memoryLimitBytes());
-    },
-  });
-  let lastWaits: FlinkGateWait[] = [];
-  let pending: Promise<void> | undefined;
-  new Gauge({
-    name: 'roas_flink_gate_waiting_since_timestamp_seconds',
-    help: 'Unix time since which a daily run has waited at its Flink gate for Flink to report its date complete; one series per date waiting now',
-    labelNames: ['pipeline', 'run_date'],
-    registers: [registry],
-    async collect() {
-      const read = sources?.flinkGatesWaiting;
-      if (read) {
-        // The ledger unreachable or slow: keep the last answer rather than report no gate waiting.
-        pending ??= withTimeout(read(), LEDGER_TIMEOUT_MS)
-          .then((waits) => void (lastWaits = waits))
-          .catch(() => undefined)
-          .finally(() => (pending = undefined));
-        await pending;
-      }
-      this.reset();
-      for (const w of lastWaits) this.set({ pipeline: w.pipeline, run_date: w.runDate }, Math.floor(w.since.getTime() / 1000));
-    },
-  });
-
-  new Gauge({
-    name: 'roas_dbt_warm',
-    help: '1 while dbt is kept warm (imported once, a process forked per step), 0 when each step starts dbt plainly; the labels give the versions of dbt-core, dbt-adapters, dbt-postgres, dbt-common and Jinja2, and why anything fell back (empty: nothing did)',
-    labelNames: ['dbt_core', 'dbt_adapters', 'dbt_postgres', 'dbt_common', 'jinja2', 'fallback'],
-    registers: [registry],
-    async collect() {
-      const info = await sources?.dbtWarm?.().catch(() => undefined);
-      this.reset();
-      if (!info) return;
-      const v = (name: string) => info.versions[name] ?? 'none';
-      const labels = { dbt_core: v('dbt-core'), dbt_adapters: v('dbt-adapters'), dbt_postgres: v('dbt-postgres'), dbt_common: v('dbt-common'), jinja2: v('Jinja2'), fallback: info.reasons.join('; ').slice(0, 300) };
-      this.set(labels, info.warm ? 1 : 0);
-    },
-  });
+  registerWorkerGauges(registry, () => sources);
 
   return {
     registry,
@@ -153,6 +100,65 @@ export function createPipelineMetrics(): PipelineMetrics {
       sources = s;
     },
   };
+}
+
+/** The gauges read when Prometheus scrapes: the worker polling, its memory limit, the Flink gates waiting, dbt kept warm. */
+function registerWorkerGauges(registry: Registry, sources: () => WorkerSources | undefined): void {
+  new Gauge({
+    name: 'roas_worker_polling',
+    help: '1 while this worker polls its Temporal task queue (state RUNNING), 0 otherwise',
+    labelNames: ['task_queue'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = sources();
+      if (s) this.set({ task_queue: s.taskQueue }, s.workerState() === 'RUNNING' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'roas_worker_memory_limit_bytes',
+    help: "The memory the worker's container (cgroup) may use, or the machine's memory when it has no limit; dbt runs as its child, inside the same limit",
+    registers: [registry],
+    collect() {
+      this.set(memoryLimitBytes());
+    },
+  });
+  let lastWaits: FlinkGateWait[] = [];
+  let pending: Promise<void> | undefined;
+  new Gauge({
+    name: 'roas_flink_gate_waiting_since_timestamp_seconds',
+    help: 'Unix time since which a daily run has waited at its Flink gate for Flink to report its date complete; one series per date waiting now',
+    labelNames: ['pipeline', 'run_date'],
+    registers: [registry],
+    async collect() {
+      const read = sources()?.flinkGatesWaiting;
+      if (read) {
+        // The ledger unreachable or slow: keep the last answer rather than report no gate waiting.
+        pending ??= withTimeout(read(), LEDGER_TIMEOUT_MS)
+          .then((waits) => void (lastWaits = waits))
+          .catch(() => undefined)
+          .finally(() => (pending = undefined));
+        await pending;
+      }
+      this.reset();
+      for (const w of lastWaits) this.set({ pipeline: w.pipeline, run_date: w.runDate }, Math.floor(w.since.getTime() / 1000));
+    },
+  });
+
+  new Gauge({
+    name: 'roas_dbt_warm',
+    help: '1 while dbt is kept warm (imported once, a process forked per step), 0 when each step starts dbt plainly; the labels give the versions of dbt-core, dbt-adapters, dbt-postgres, dbt-common and Jinja2, and why anything fell back (empty: nothing did)',
+    labelNames: ['dbt_core', 'dbt_adapters', 'dbt_postgres', 'dbt_common', 'jinja2', 'fallback'],
+    registers: [registry],
+    async collect() {
+      const info = await sources()?.dbtWarm?.().catch(() => undefined);
+      this.reset();
+      if (!info) return;
+      const v = (name: string) => info.versions[name] ?? 'none';
+      const labels = { dbt_core: v('dbt-core'), dbt_adapters: v('dbt-adapters'), dbt_postgres: v('dbt-postgres'), dbt_common: v('dbt-common'), jinja2: v('Jinja2'), fallback: info.reasons.join('; ').slice(0, 300) };
+      this.set(labels, info.warm ? 1 : 0);
+    },
+  });
 }
 
 /** cgroup v2, then v1; "max" or v1's huge number mean no limit: then the machine's memory. */
