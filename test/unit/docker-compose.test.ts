@@ -325,6 +325,7 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
   /** Secrets a user may leave unset, and what happens then. */
   const OPTIONAL_SECRETS: Record<string, string> = {
     SLACK_BOT_TOKEN: 'alerts are written to the log and orchestrator.alerts instead of Slack',
+    OPENLINEAGE_API_KEY: 'lineage events are sent without an Authorization header (or not at all, without OPENLINEAGE_URL)',
   };
   const references = [...text.matchAll(/\$\{([A-Za-z_]\w*)((:?)([-?+])([^}]*))?\}/g)].map((m) => ({
     name: m[1]!,
@@ -336,7 +337,7 @@ describe('docker-compose.yml: secrets and what it exposes', () => {
   it('has no default password, token or key: each is required, or optional and empty when unset', () => {
     const secrets = references.filter((r) => SECRET.test(r.name));
     expect(new Set(secrets.map((r) => r.name))).toEqual(
-      new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ROAS_DASHBOARD_TOKEN', 'SLACK_BOT_TOKEN', ...COMPONENTS.map(([, , p]) => p)]),
+      new Set(['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ROAS_DASHBOARD_TOKEN', 'SLACK_BOT_TOKEN', 'OPENLINEAGE_API_KEY', ...COMPONENTS.map(([, , p]) => p)]),
     );
     for (const r of secrets) {
       if (OPTIONAL_SECRETS[r.name] !== undefined) {
