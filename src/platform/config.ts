@@ -8,6 +8,7 @@ import { ConfigError } from '../core/errors';
 import type { LateDataSettings } from '../core/settings';
 import { loadLineageSettings, type LineageSettings } from './openlineage';
 import { COMPONENTS, isLocalServer, roleNames, type ComponentUrls, type RoleNames } from './db/roles';
+import { redactUrl } from './db/url';
 
 /**
  * The project's root: the nearest folder above this module that holds the project's package.json.
@@ -370,15 +371,8 @@ function maskedPostgresUrl(value: string): string | undefined {
   }
 }
 
-function shown(value: string): string {
-  try {
-    const u = new URL(value);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return value;
-  }
-}
+/** A setting as shown in messages: a URL's password never. */
+const shown = (value: string) => redactUrl(value, value);
 
 /** Reads `.env` from the project root when present; values set in the shell win. */
 function loadDotEnv(root: string): Env {

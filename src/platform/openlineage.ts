@@ -5,6 +5,7 @@
 // costs events (counted, logged once), never a run's time or its outcome.
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { redactUrl } from './db/url';
 import { ConfigError } from '../core/errors';
 
 export type LineageTransport =
@@ -70,15 +71,8 @@ function checkHttpUrl(url: string | undefined): string | undefined {
   }
 }
 
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+/** A URL as shown in messages: its password never, a text that is no URL as it is. */
+const withoutPassword = (url: string) => redactUrl(url, url);
 
 /** Where the full request URL of an http transport is: the endpoint under the URL's path. */
 export function lineageEndpoint(t: { url: string; endpoint: string }): string {

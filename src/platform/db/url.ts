@@ -1,11 +1,11 @@
-/** The URL with its password replaced, safe for logs and messages. */
-export function redactUrl(url: string): string {
+/** The URL with its password replaced, safe for logs and messages; what is not a URL becomes `unparseable`. */
+export function redactUrl(url: string, unparseable = '<unparseable url>'): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '<unparseable url>';
+    return unparseable;
   }
 }
 
