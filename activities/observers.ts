@@ -2,6 +2,7 @@
 // when a day is published: the lineage events and the per-model record. They are told from the
 // activities that already do these things, so the workflows (and their histories) stay as they
 // are. An observer never fails or slows the activity that tells it: what it throws is logged.
+import { Context } from '@temporalio/activity';
 import type { DbtProcessResult } from './dbt/runner';
 
 /** The Temporal run an event belongs to. */
@@ -81,4 +82,15 @@ export async function tell<K extends Hook>(deps: ObserverDeps, hook: K, event: P
       deps.onObserverError?.(o.name, err);
     }
   }
+}
+
+/** The run an activity belongs to; `standalone` outside a workflow (roas test-step, a test calling it directly). */
+export function currentRun(pipeline: string, runDate: string): RunRef {
+  let execution: { workflowId: string; runId: string } | undefined;
+  try {
+    execution = Context.current().info.workflowExecution;
+  } catch {
+    execution = undefined;
+  }
+  return { pipeline, runDate, workflowId: execution?.workflowId ?? 'standalone', runId: execution?.runId ?? 'standalone' };
 }

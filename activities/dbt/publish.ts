@@ -9,7 +9,7 @@ import pg from 'pg';
 import { NOTHING_TO_PUBLISH } from '../../src/core/failure-types';
 import type { PublishInput, PublishResult } from '../../src/core/types';
 import { pipelineNamed } from '../../src/core/pipelines';
-import { tell, type ObserverDeps } from '../observers';
+import { currentRun, tell, type ObserverDeps } from '../observers';
 
 export const AUDIT_SCHEMA = 'analytics_audit';
 
@@ -38,8 +38,7 @@ export function createPublishActivities(deps: PublishDeps) {
   return {
     /** Publishes the day (see publishInTransaction), then tells the observers how it went. */
     async publishDay(input: PublishInput): Promise<PublishResult> {
-      const info = Context.current().info;
-      const ref = { pipeline: input.pipeline, runDate: input.runDate, workflowId: info.workflowExecution?.workflowId ?? 'standalone', runId: info.workflowExecution?.runId ?? 'standalone' };
+      const ref = currentRun(input.pipeline, input.runDate);
       const startedAt = new Date().toISOString();
       try {
         const result = await publishInTransaction(deps, input);
