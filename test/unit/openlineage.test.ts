@@ -50,7 +50,7 @@ describe('the lineage queue', () => {
     const info = vi.fn();
     let calls = 0;
     const send = (_e: unknown, signal: AbortSignal) => (++calls <= 2 ? hangingSend(_e, signal) : Promise.resolve());
-    const emitter = createLineageEmitter({ type: 'file', path: '/tmp/x' }, { send, requestTimeoutMs: 20, reporter: { warn, info } });
+    const emitter = createLineageEmitter({ type: 'file', path: 'lineage-unused.jsonl' }, { send, requestTimeoutMs: 20, reporter: { warn, info } });
     for (let i = 0; i < 4; i++) emitter.emit({ i });
     await emitter.close();
     expect(emitter.stats()).toEqual({ queued: 0, sent: 2, dropped: 2 });
