@@ -44,7 +44,7 @@ function publishText(n: LineageNode): string | undefined {
 export function nodeLines(n: LineageNode): string[] {
   const facts: string[] = [n.state === 'failed' ? 'FAILED' : n.state];
   if (n.durationSeconds !== null) facts.push(shortDuration(n.durationSeconds));
-  if (n.rows !== null) facts.push(`${int(n.rows)} rows`);
+  if (n.rows !== null) facts.push(`${int(n.rows)} ${n.rows === 1 ? 'row' : 'rows'}`);
   if (n.attempts > 1) facts.push(`${n.attempts} attempts`);
   const lines = [`  ${n.type.padEnd(5)} ${n.name}: ${facts.join(', ')}`];
   if (n.message) lines.push(`        error: ${n.message.split('\n')[0]}`);
