@@ -3,35 +3,15 @@
 // a client that is not on the machine is refused with 403 and told to set one. The server
 // listens on all interfaces and is reached through this machine's non-loopback address, as a
 // colleague's browser would reach a worker.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDashboardRoutes, dashboardSettings, type DashboardOptions } from '../../src/dashboard/server';
+import { dashboardSettings } from '../../src/dashboard/server';
 import { testConfig } from '../helpers/config';
+import { outsideAddress, serveDashboard } from '../helpers/dashboard-server';
 import { useTestDatabase } from '../helpers/db';
 
 const TOKEN = 'dashboard-token-0123456789abcdef';
 
-/** An IPv4 address of this machine that is not loopback, if it has one. */
-function outsideAddress(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
-
-async function serve(opts: DashboardOptions): Promise<{ port: number; close: () => Promise<void> }> {
-  const routes = createDashboardRoutes(opts);
-  const server = http.createServer((req, res) => {
-    if (!routes.handle(req, res)) {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
-}
+const serve = serveDashboard;
 
 describe('dashboard access', () => {
   const db = useTestDatabase(import.meta.url);

@@ -2,36 +2,19 @@
 // a model's duration, cost, tests and freshness over the window; 404 for a model the record has
 // never seen; 400 for a name dbt could not have (every hostile one) or a bad window; the same
 // access rules as the rest of the dashboard (token, loopback), GET and HEAD only.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDashboardRoutes, dashboardSettings, type DashboardOptions } from '../../src/dashboard/server';
+import { dashboardSettings } from '../../src/dashboard/server';
 import { urlForRole } from '../../src/platform/db/roles';
 import { testConfig } from '../helpers/config';
+import { outsideAddress, serveDashboard } from '../helpers/dashboard-server';
 import { useTestDatabase } from '../helpers/db';
 import { dailyRunNodes, recordPublish, recordRun } from '../helpers/model-record';
 
 const TOKEN = 'model-pages-token-0123456789abcdef';
 const NOW = new Date('2026-11-21T12:00:00Z');
 
-function outsideAddress(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
-
-async function serve(opts: DashboardOptions): Promise<{ port: number; close: () => Promise<void> }> {
-  const routes = createDashboardRoutes(opts);
-  const server = http.createServer((req, res) => {
-    if (!routes.handle(req, res)) {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
-}
+const serve = serveDashboard;
 
 describe('dashboard model pages', () => {
   const db = useTestDatabase(import.meta.url);
