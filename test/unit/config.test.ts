@@ -47,6 +47,9 @@ describe('loadConfig', () => {
     ['ROAS_RETRY_INTERVAL', '5 minutes', 'duration'],
     ['SLACK_BOT_TOKEN', 'not-a-token', 'xoxb-'],
     ['LOG_LEVEL', 'verbose', 'one of'],
+    ['ROAS_FRESHNESS_CHECK_INTERVAL', 'hourly', 'duration'],
+    ['ROAS_FRESHNESS_LOOKBACK_DAYS', '-1', 'expects 0'],
+    ['ROAS_FRESHNESS_LOOKBACK_DAYS', '365', 'at most 31'],
   ])('rejects %s=%s with a message naming the variable', (name, value, hint) => {
     let error: unknown;
     try {
