@@ -157,9 +157,10 @@ describe('the per-model record', () => {
   it('alerts a missed freshness promise once: late publishes and a day that has not come, across workers and repeats', async () => {
     const orchestrator = new pg.Pool({ connectionString: urlForRole(db.url, roleNames('roas').orchestrator), max: 3 });
     // The orchestrator has been running for a while (its first run 4h ago); Flink finished these
-    // days 3h ago, so the promise (1h after the marker) ran out 2h ago.
+    // days 3h ago, so the promise (1h after the marker) ran out 2h ago. Both days ended more than a
+    // day ago, so a marker 3h ago is a valid one at any hour the test runs (also just after midnight).
     await db.pool.query("UPDATE orchestrator.pipeline_runs SET started_at = now() - interval '4 hours' WHERE run_date = '2026-09-01'");
-    const [late, missing] = [daysAgo(2), daysAgo(1)];
+    const [late, missing] = [daysAgo(3), daysAgo(2)];
     for (const day of [late, missing]) {
       await loadDay(db.pool, { date: day, events: 5_000, seed: 6 });
       await recordFlinkComplete(db.pool, { runDate: day });
