@@ -158,6 +158,7 @@ export async function benchStack(label: string, opts: { deployedRoles?: boolean;
     channel: '#bench',
     log,
     reportsDir: path.join(artifacts, 'reports'),
+    dbtProjectDir: path.join(PROJECT_ROOT, 'dbt'),
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,
     ...(opts.observers ? { observers: opts.observers } : {}),

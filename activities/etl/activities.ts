@@ -7,6 +7,7 @@ import type { DbtRunState, ReportSummary, ValidationCheck, ValidationThresholds 
 import { readReportData } from './report-data';
 import { slackSummary, writeReport } from './report';
 import { validateSourceData } from './validate';
+import { readAcceptedValues } from '../../src/artifacts/dbt-project';
 import { PIPELINES } from '../../src/core/pipelines';
 
 export interface EtlDeps {
@@ -14,6 +15,8 @@ export interface EtlDeps {
   /** The reporting role's pool, which the report reads through (default: pool). */
   reportPool?: pg.Pool;
   reportsDir: string;
+  /** The dbt project whose vars.accepted_values the source validation reads. */
+  dbtProjectDir: string;
   slack: WebClient | undefined;
   channel: string;
   log: Logger;
@@ -58,7 +61,7 @@ export function createEtlActivities(deps: EtlDeps) {
     },
 
     async validateSourceData(runDate: string, thresholds: ValidationThresholds): Promise<ValidationCheck[]> {
-      return validateSourceData(deps.pool, runDate, thresholds);
+      return validateSourceData(deps.pool, runDate, thresholds, readAcceptedValues(deps.dbtProjectDir));
     },
 
     async generateReport(runDate: string, checks: ValidationCheck[]): Promise<ReportSummary> {

@@ -2,11 +2,8 @@
 // each held against a configurable threshold. A failing check stops the ETL before dbt.
 import type pg from 'pg';
 import { addDays } from '../../src/core/dates';
+import type { AcceptedValues } from '../../src/artifacts/dbt-project';
 import type { CheckStatus, ValidationCheck, ValidationThresholds } from '../../src/core/types';
-
-const EVENT_TYPES = ['impression', 'click', 'conversion'];
-const CHANNELS = ['google', 'meta', 'naver', 'kakao', 'tiktok'];
-const DEVICES = ['mobile', 'desktop', 'tablet'];
 
 interface DayStats {
   events: string;
@@ -24,7 +21,11 @@ function rateStatus(rate: number, t: { warn: number; fail: number }): CheckStatu
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 4 : 2)} %`;
 
-export async function validateSourceData(pool: pg.Pool, runDate: string, t: ValidationThresholds): Promise<ValidationCheck[]> {
+/**
+ * The day's checks. `accepted` is the dbt project's vars.accepted_values (readAcceptedValues):
+ * an event whose type, channel or device dbt's row checks would refuse is counted invalid here.
+ */
+export async function validateSourceData(pool: pg.Pool, runDate: string, t: ValidationThresholds, accepted: AcceptedValues): Promise<ValidationCheck[]> {
   const { rows } = await pool.query<DayStats>(
     `WITH day AS (
        SELECT * FROM realtime.ad_events
@@ -42,7 +43,7 @@ export async function validateSourceData(pool: pg.Pool, runDate: string, t: Vali
      FROM day
      LEFT JOIN analytics.campaigns c ON c.campaign_id = day.campaign_id
      LEFT JOIN analytics.fx_rates fx ON fx.currency = day.currency`,
-    [runDate, EVENT_TYPES, CHANNELS, DEVICES],
+    [runDate, accepted.event_type, accepted.channel, accepted.device],
   );
   const s = rows[0]!;
   const events = Number(s.events);

@@ -118,6 +118,7 @@ export async function createRoasWorker(deps: WorkerDeps): Promise<RoasWorker> {
     publishPool: transformPool,
     reportPool: reportingPool,
     reportsDir: config.reportsDir,
+    dbtProjectDir: config.dbt.projectDir,
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,
     slack: slackClient(config),

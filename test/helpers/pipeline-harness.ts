@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createActivities } from '../../activities';
 import { temporalWorkflowStatus } from '../../activities/etl/activities';
 import { recordFlinkComplete } from '../../src/client/flink-complete';
+import { PROJECT_ROOT } from '../../src/platform/config';
 import { createLogger } from '../../src/platform/logger';
 import { useTestDatabase } from './db';
 import { fakeDbt, withAuditedDays, type Scenario } from './fake-dbt';
@@ -40,6 +41,7 @@ export function usePipelineHarness(fileUrl: string) {
           runner: dbt.runner,
           artifactsDir,
           reportsDir,
+          dbtProjectDir: path.join(PROJECT_ROOT, 'dbt'),
           pool: db.pool,
           slack: opts.slackEnabled === false ? undefined : h.slack.client(),
           channel: '#marketing-data-alerts',

@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishActivities } from '../../activities/dbt/publish';
 import { validateSourceData } from '../../activities/etl/validate';
+import { readAcceptedValues } from '../../src/artifacts/dbt-project';
 import { startDbtDailyRun } from '../../src/client/runs';
 import { PROJECT_ROOT, type Config } from '../../src/platform/config';
 import { recordFlinkComplete } from '../../src/client/flink-complete';
@@ -185,8 +186,9 @@ describe('daily ETL on the real stack', () => {
 
   describe('validate_source_data catches data made to break each check', () => {
     const strict: ValidationThresholds = { ...DEFAULT_THRESHOLDS, invalidRate: { warn: 0, fail: 0.0005 } };
-    const statusOf = async (date: string, name: string, t = DEFAULT_THRESHOLDS) =>
-      (await validateSourceData(db.pool, date, t)).find((c) => c.name === name)!;
+    const accepted = readAcceptedValues(path.join(PROJECT_ROOT, 'dbt'));
+    const statusOf = async (date: string, name: string, t = DEFAULT_THRESHOLDS, rules = accepted) =>
+      (await validateSourceData(db.pool, date, t, rules)).find((c) => c.name === name)!;
 
     beforeAll(() => loadSeedsDirectly(db.pool));
 
@@ -210,6 +212,27 @@ describe('daily ETL on the real stack', () => {
     it('invalid_fields: negative cost', async () => {
       await loadDay(db.pool, { date: '2026-06-13', events: 20_000, seed: 1, defects: ['negative-cost'] });
       expect((await statusOf('2026-06-13', 'invalid_fields', strict)).status).toBe('fail');
+    });
+
+    it("invalid_fields: the channels, types and devices dbt accepts, read from the dbt project's vars", async () => {
+      await loadDay(db.pool, { date: '2026-06-21', events: 20_000, seed: 2 });
+      const tiktok = await db.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM realtime.ad_events WHERE channel = 'tiktok' AND event_time >= '2026-06-21' AND event_time < '2026-06-22'",
+      );
+      expect(tiktok.rows[0]!.n).toBeGreaterThan(0);
+      // A project whose vars no longer accept tiktok: its events become invalid here too.
+      const project = mkdtempSync(path.join(os.tmpdir(), 'roas-project-'));
+      const yml = readFileSync(path.join(PROJECT_ROOT, 'dbt', 'dbt_project.yml'), 'utf8');
+      writeFileSync(path.join(project, 'dbt_project.yml'), yml.replace('channel: [google, meta, naver, kakao, tiktok]', 'channel: [google, meta, naver, kakao]'));
+      const before = await statusOf('2026-06-21', 'invalid_fields');
+      const after = await statusOf('2026-06-21', 'invalid_fields', DEFAULT_THRESHOLDS, readAcceptedValues(project));
+      // A clean day: nothing invalid under the project's rules, every tiktok event under the narrower ones.
+      const invalid = (c: { detail: string }) => Number(c.detail.split(' ')[0]!.replaceAll(',', ''));
+      expect(invalid(before)).toBe(0);
+      expect(invalid(after)).toBe(tiktok.rows[0]!.n);
+      // A project without the var: refused with what to write.
+      writeFileSync(path.join(project, 'dbt_project.yml'), 'name: x\nvars: {}\n');
+      expect(() => readAcceptedValues(project)).toThrow(/vars\.accepted_values must list the values of event_type, channel, device.*vars\.accepted_values/);
     });
 
     it('late_events: late rows of a published day not yet restated warn with their count and day, never fail', async () => {
@@ -265,7 +288,7 @@ describe('daily ETL on the real stack', () => {
     it('a clean day passes every check', async () => {
       await loadDay(db.pool, { date: '2026-06-17', events: 20_000, seed: 2 });
       await recordFlinkComplete(db.pool, { runDate: '2026-06-17' });
-      const checks = await validateSourceData(db.pool, '2026-06-17', DEFAULT_THRESHOLDS);
+      const checks = await validateSourceData(db.pool, '2026-06-17', DEFAULT_THRESHOLDS, accepted);
       expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
     });
   });

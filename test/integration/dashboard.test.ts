@@ -146,6 +146,7 @@ describe('the monitoring dashboard', () => {
         runner,
         artifactsDir: config.dbt.artifactsDir,
         reportsDir: config.reportsDir,
+        dbtProjectDir: config.dbt.projectDir,
         pool: db.pool,
         slack: slack.client(),
         channel: '#marketing-data-alerts',

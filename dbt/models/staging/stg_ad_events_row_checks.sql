@@ -43,9 +43,9 @@ flagged as (
         events.event_id is null
             or events.campaign_id is null
             or events.event_date is null
-            or events.event_type not in ('impression', 'click', 'conversion')
-            or events.channel not in ('google', 'meta', 'naver', 'kakao', 'tiktok')
-            or events.device not in ('mobile', 'desktop', 'tablet')
+            or events.event_type not in {{ accepted_values_list('event_type') }}
+            or events.channel not in {{ accepted_values_list('channel') }}
+            or events.device not in {{ accepted_values_list('device') }}
             or campaigns.campaign_id is null as field_rule
     from events
     left join campaigns on campaigns.campaign_id = events.campaign_id

@@ -82,6 +82,7 @@ async function startTrial(ctx: CliContext, runDate: string): Promise<Trial> {
     artifactsDir: path.join(ctx.config.dbt.artifactsDir, 'test-step'),
     // Never the live reports folder: a trial report goes to a scratch folder of its own.
     reportsDir: testStepReportsDir(ctx.config.localDir),
+    dbtProjectDir: ctx.config.dbt.projectDir,
     pool: await ctx.pool(),
     slack: undefined,
     channel: ctx.config.slack.channel,
