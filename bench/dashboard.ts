@@ -15,7 +15,7 @@
 // shapes the pipelines write them (the analytics tables with the models' columns), since a year
 // of real dbt runs would take hours.
 //   npm run bench:dashboard -- --days 365 --requests 20
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -24,6 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { chromium } from 'playwright-core';
 import { addDays } from '../src/core/dates';
+import { PROJECT_ROOT } from '../src/platform/config';
 import { createDashboardRoutes, dashboardSettings } from '../src/dashboard/server';
 import { ephemeralPort } from '../src/local/stack/ports';
 import { spawnDevServer } from '../src/local/stack/temporal';
@@ -152,13 +153,15 @@ export async function fillHistory(bench: BenchDatabase, dirs: { artifacts: strin
      SELECT d::date, 200000 + (extract(doy FROM d)::int % 17) * 1000, d + interval '1 day', 'bench-flink' FROM generate_series($1::date, $2::date, interval '1 day') d`,
     [start, end],
   );
-  // The published models the dashboard reads, partitioned per day as dbt publishes them.
+  // The published models the dashboard reads, partitioned per day as dbt publishes them, and
+  // dbt's ROAS function (its body read from the dbt project).
   await pool.query(`
     CREATE TABLE analytics.fct_daily_metrics (metric_date date NOT NULL, campaign_id text, campaign_name text, channel text, impressions bigint, clicks bigint,
       conversions bigint, spend_krw numeric, revenue_krw numeric, ctr numeric, cvr numeric, cpc_krw numeric, cpa_krw numeric, roas numeric, active_hours bigint) PARTITION BY LIST (metric_date);
     CREATE TABLE analytics.stg_ad_events_by_campaign (event_date date NOT NULL, campaign_id text, events bigint, deliveries bigint, spend_krw numeric, revenue_krw numeric) PARTITION BY LIST (event_date);
     CREATE TABLE analytics.stg_ad_events_row_checks (event_id text, event_date date NOT NULL, late_arrival boolean, duplicate_delivery boolean) PARTITION BY LIST (event_date);
-    CREATE TABLE analytics.rpt_daily_totals (report_date date NOT NULL, spend_krw numeric, revenue_krw numeric, roas numeric, roas_7d numeric) PARTITION BY LIST (report_date);`);
+    CREATE TABLE analytics.rpt_daily_totals (report_date date NOT NULL, spend_krw numeric, revenue_krw numeric, roas numeric, roas_7d numeric) PARTITION BY LIST (report_date);
+    CREATE FUNCTION analytics.roas(revenue numeric, spend numeric) RETURNS numeric IMMUTABLE AS $$ ${readFileSync(path.join(PROJECT_ROOT, 'dbt', 'functions', 'roas.sql'), 'utf8')} $$ LANGUAGE SQL;`);
   await pool.query(
     `DO $$
      DECLARE d date;

@@ -14,7 +14,3 @@
   round(({{ numerator }})::numeric(1000, 20) / nullif({{ denominator }}, 0), 8)
 {%- endmacro %}
 
-{#- Return on ad spend: revenue over spend, both in KRW, to 6 decimals; null without spend. -#}
-{% macro roas(revenue, spend) -%}
-  round(({{ revenue }})::numeric(1000, 20) / nullif({{ spend }}, 0), 6)
-{%- endmacro %}

@@ -30,6 +30,7 @@ import { liveProgress } from '../../src/client/live-progress';
 import { startDailyEtl, startDbtDailyRun } from '../../src/client/runs';
 import { PROJECT_ROOT, type Config } from '../../src/platform/config';
 import { loadDashboard } from '../../src/dashboard/data';
+import { roasText } from '../../src/dashboard/render';
 import { dashboardSettings } from '../../src/dashboard/server';
 import { recordFlinkComplete } from '../../src/client/flink-complete';
 import { loadDay } from '../../src/local/generator/load';
@@ -260,6 +261,13 @@ describe('the monitoring dashboard', () => {
     expect(await detail.locator('.d-revenue').textContent()).toBe(krw(sums.revenue));
     expect(await page.locator(`table.days tr[data-day="${D.succeeded}"] td.spend`).textContent()).toBe(krw(sums.spend));
     expect(await page.locator(`table.days tr[data-day="${D.succeeded}"] td.revenue`).textContent()).toBe(krw(sums.revenue));
+    // ROAS is dbt's function over the day's sums, the same the models' figures come from.
+    const dayRoas = await db.pool.query<{ roas: number | null }>(
+      'SELECT analytics.roas(sum(revenue_krw), sum(spend_krw))::float8 AS roas FROM analytics.fct_daily_metrics WHERE metric_date = $1',
+      [D.succeeded],
+    );
+    expect(dayRoas.rows[0]!.roas).not.toBeNull();
+    expect(await detail.locator('.d-roas').textContent()).toBe(roasText(dayRoas.rows[0]!.roas));
     const window = (
       await db.pool.query<{ spend: string; revenue: string }>(
         'SELECT sum(spend_krw)::text AS spend, sum(revenue_krw)::text AS revenue FROM analytics.fct_daily_metrics WHERE metric_date BETWEEN $1 AND $2',

@@ -73,6 +73,7 @@ describe('dbtDailyRun on the real stack', () => {
       'fct_daily_metrics_restatement',
       'fx_rates',
       'int_hourly_agg',
+      'roas',
       'stg_ad_events',
       'stg_ad_events_by_campaign',
       'stg_ad_events_row_checks',

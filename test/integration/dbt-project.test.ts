@@ -115,6 +115,17 @@ describe.each(MODES)('dbt project marketing_roas (%s dbt)', (mode) => {
     expect(options.rows.map((r) => r.reloptions)).toEqual(options.rows.map(() => null));
   });
 
+  it("the unit tests pass: the currency conversion and dbt's ROAS function, pinned row by row", async () => {
+    // The daily steps leave unit tests out (they test the code, not the day); here they run once
+    // the day's build has made the ROAS function they call.
+    const unit = await dbt('test', { select: ['test_type:unit'] });
+    expect(unit.exitCode, unit.rawOutput).toBe(0);
+    expect(unit.nodes.map((n) => [n.name, n.status]).sort()).toEqual([
+      ['fct_daily_metrics_roas_is_revenue_over_spend', 'pass'],
+      ['stg_ad_events_converts_currency_and_keeps_first_arrival', 'pass'],
+    ]);
+  });
+
   it('the run date is a run-time value: a new date re-parses no file of the project', async () => {
     const parse = await dbt('parse', { runDate: '2026-11-09' });
     expect(parse.exitCode, parse.rawOutput).toBe(0);

@@ -41,7 +41,7 @@ final as (
         {{ safe_divide('daily.conversions', 'daily.clicks') }} as cvr,
         {{ safe_divide('daily.spend_krw', 'daily.clicks') }} as cpc_krw,
         {{ safe_divide('daily.spend_krw', 'daily.conversions') }} as cpa_krw,
-        {{ roas('daily.revenue_krw', 'daily.spend_krw') }} as roas,
+        {{ function('roas') }}(daily.revenue_krw, daily.spend_krw) as roas,
         daily.active_hours
     from daily
     left join campaigns on campaigns.campaign_id = daily.campaign_id

@@ -46,8 +46,8 @@ total as (
         sum(revenue_after) as revenue_after,
         sum(conversions_before)::bigint as conversions_before,
         sum(conversions_after)::bigint as conversions_after,
-        {{ roas('sum(revenue_before)', 'sum(spend_before)') }} as roas_before,
-        {{ roas('sum(revenue_after)', 'sum(spend_after)') }} as roas_after
+        {{ function('roas') }}(sum(revenue_before), sum(spend_before)) as roas_before,
+        {{ function('roas') }}(sum(revenue_after), sum(spend_after)) as roas_after
     from per_campaign
 ),
 

@@ -25,8 +25,8 @@ trend as (
 final as (
     select
         trend.*,
-        {{ roas('revenue_krw_day', 'spend_krw_day') }} as roas_day,
-        {{ roas('revenue_krw_7d', 'spend_krw_7d') }} as roas_7d
+        {{ function('roas') }}(revenue_krw_day, spend_krw_day) as roas_day,
+        {{ function('roas') }}(revenue_krw_7d, spend_krw_7d) as roas_7d
     from trend
 )
 

@@ -25,7 +25,7 @@ final as (
         by_channel.*,
         {{ safe_divide('clicks', 'impressions') }} as ctr,
         {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ roas('revenue_krw', 'spend_krw') }} as roas,
+        {{ function('roas') }}(revenue_krw, spend_krw) as roas,
         {{ safe_divide('spend_krw', 'sum(spend_krw) over ()') }} as share_of_spend
     from by_channel
 )

@@ -48,8 +48,8 @@ ratios as (
         day_totals.*,
         window_totals.*,
         missing.window_missing_days,
-        {{ roas('day_totals.revenue_krw', 'day_totals.spend_krw') }} as roas,
-        {{ roas('window_totals.revenue_krw_7d', 'window_totals.spend_krw_7d') }} as roas_7d
+        {{ function('roas') }}(day_totals.revenue_krw, day_totals.spend_krw) as roas,
+        {{ function('roas') }}(window_totals.revenue_krw_7d, window_totals.spend_krw_7d) as roas_7d
     from day_totals
     cross join window_totals
     cross join missing

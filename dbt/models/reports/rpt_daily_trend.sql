@@ -27,7 +27,7 @@ final as (
         daily.metric_date is not null as published,
         daily.spend_krw,
         daily.revenue_krw,
-        {{ roas('daily.revenue_krw', 'daily.spend_krw') }} as roas
+        {{ function('roas') }}(daily.revenue_krw, daily.spend_krw) as roas
     from calendar
     left join daily on daily.metric_date = calendar.metric_date
 )

@@ -21,7 +21,7 @@ final as (
         hour,
         spend_krw,
         revenue_krw,
-        {{ roas('revenue_krw', 'spend_krw') }} as roas
+        {{ function('roas') }}(revenue_krw, spend_krw) as roas
     from by_hour
 )
 

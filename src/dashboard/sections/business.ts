@@ -1,5 +1,6 @@
 // The business figures of the window, as the published models state them: spend, revenue and
-// ROAS per day and channel, the 7-day ROAS of the daily report.
+// ROAS per day and channel (ROAS by dbt's analytics.roas over the sums), the 7-day ROAS of the
+// daily report.
 import type pg from 'pg';
 import type { BusinessDay, Dashboard, Gathering, Money } from '../types';
 import type { Tables } from './tables';
@@ -8,9 +9,10 @@ export async function queryBusiness(c: pg.PoolClient, win: { start: string; end:
   const money = tables.fct
     ? (
         await c.query<{ day: string | null; channel: string | null; spend: string; revenue: string; roas: string | null; campaigns: string; conversions: string }>(
-          // ROAS as the models compute it (revenue / spend to 6 decimals), over the sums.
+          // ROAS over the sums by dbt's own function, the one the models call (none until the first
+          // run after an upgrade has built it: the sums still show).
           `SELECT metric_date::text AS day, channel, sum(spend_krw)::text AS spend, sum(revenue_krw)::text AS revenue,
-                  round(sum(revenue_krw)::numeric(1000, 20) / nullif(sum(spend_krw), 0), 6)::text AS roas,
+                  ${tables.roas ? 'analytics.roas(sum(revenue_krw), sum(spend_krw))::text' : 'NULL::text'} AS roas,
                   count(*) AS campaigns, coalesce(sum(conversions), 0) AS conversions
            FROM analytics.fct_daily_metrics
            WHERE metric_date BETWEEN $1::date AND $2::date
