@@ -63,7 +63,7 @@ export async function planDbtStep(deps: DbtActivityDeps, input: DbtStepInput, in
   const command = input.step === 'test' ? 'test' : 'build';
   const exclude = [...(input.step === 'run' ? [] : ['test_type:unit']), ...(input.keepSeeds ? ['resource_type:seed'] : []), ...passedBefore.map((n) => n.name)];
   const extraArgs = [
-    ...(input.step === 'run' ? ['--resource-type', 'seed', '--resource-type', 'model'] : ['--indirect-selection', 'cautious']),
+    ...(input.step === 'run' ? ['--resource-type', 'seed', '--resource-type', 'function', '--resource-type', 'model'] : ['--indirect-selection', 'cautious']),
     ...(exclude.length ? ['--exclude', ...exclude] : []),
   ];
   // A worker killed with -9 leaves its dbt running: end its sessions before this attempt writes

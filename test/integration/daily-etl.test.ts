@@ -50,7 +50,7 @@ describe('daily ETL on the real stack', () => {
     const publisher = createPublishActivities({ pool: db.pool });
     for (const date of ['2026-06-07', '2026-06-08', '2026-06-09']) {
       await loadDay(db.pool, { date, events: 20_000, seed: 11 });
-      expect((await dbt('build', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--resource-type', 'seed', '--resource-type', 'model'] })).exitCode).toBe(0);
+      expect((await dbt('build', { runDate: date, select: ['tag:daily_run'], extraArgs: ['--resource-type', 'seed', '--resource-type', 'function', '--resource-type', 'model'] })).exitCode).toBe(0);
       await publisher.publishDay({ pipeline: 'dbt_daily_run', runDate: date, tag: 'daily_run' });
     }
     await loadDay(db.pool, { date: RUN_DATE, events: 20_000, seed: 12 });
