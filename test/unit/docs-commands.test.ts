@@ -1,8 +1,10 @@
 // Every `roas` command the README and docs/ show is one the CLI takes as written: each is parsed by
 // the real command-line parser, and must get past its input checks to the point where it would
 // connect to a server (or print help). A page that shows an option that no longer exists, a
-// renamed command or a date the CLI refuses fails here. (What the commands print is checked by
-// the integration tests that run them; test/integration/docs-output.test.ts for the pages' quotes.)
+// renamed command or a date the CLI refuses fails here. This checks that a command is taken, not
+// what it prints: the pages' transcripts (a code block's `$ <command>` line and the lines quoted
+// after it) are run on the real servers by test/integration/docs-output.test.ts, which compares
+// what each prints with the quote.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommanderError } from 'commander';
