@@ -1,34 +1,12 @@
 // The OpenLineage events of the dbt nodes one step attempt ran, from its run_results.json and its
 // manifest.json. Each model or seed that ran is a job `<pipeline>.<name>` with a START (at the
 // node's start) and a COMPLETE or FAIL, under the pipeline's run; its tests are folded into the
-// assertions of what it wrote. Pure: artifacts.ts reads the files.
-import { FAILED_STATUSES } from '../../src/artifacts/run-results';
+// assertions of what it wrote. Pure: src/artifacts reads the files.
+import type { DbtManifest, ManifestNode } from '../../src/artifacts/manifest';
+import { FAILED_STATUSES, type DbtNodeResult } from '../../src/artifacts/run-results';
 import type { DbtStepFinished } from '../observers';
 import { parentFacet, runEvent, type LineageContext, type LineageDataset, type LineageEvent } from './events';
 import { datasetName, errorFacet, facet, nominalDay, uuidV5, type Facet } from './facets';
-
-export interface RawNodeResult {
-  unique_id: string;
-  status: string;
-  timing?: { name: string; started_at?: string | null; completed_at?: string | null }[];
-  message?: string | null;
-  compiled_code?: string | null;
-}
-
-export interface ManifestNode {
-  name: string;
-  resource_type: string;
-  schema: string;
-  alias?: string | null;
-  identifier?: string | null;
-  tags?: string[];
-  config?: { materialized?: string; severity?: string };
-  depends_on?: { nodes?: string[] };
-  columns?: Record<string, { name: string; data_type?: string | null; description?: string | null }>;
-  attached_node?: string | null;
-  column_name?: string | null;
-  test_metadata?: { name: string } | null;
-}
 
 /** One test's result, as the dataQualityAssertions facet lists it. */
 export interface Assertion {
@@ -39,11 +17,6 @@ export interface Assertion {
   severity?: string;
 }
 
-export interface ManifestLite {
-  nodes: Record<string, ManifestNode>;
-  sources: Record<string, ManifestNode>;
-}
-
 /** Nodes that write a table, each its own job. */
 const WRITERS = new Set(['model', 'seed', 'snapshot']);
 /** A node that did not run has no run to tell of. */
@@ -51,28 +24,27 @@ const NOT_RUN = new Set(['skipped', 'no-op']);
 /** Where dbt writes a model of a dated step until the day is published (write-audit-publish). */
 export const AUDIT_SCHEMA = 'analytics_audit';
 
-export function dbtNodeEvents(ctx: LineageContext, step: DbtStepFinished, results: RawNodeResult[], manifest: ManifestLite | undefined): LineageEvent[] {
-  const ran = results.filter((r) => WRITERS.has(kindOf(r.unique_id)) && !NOT_RUN.has(r.status));
-  const assertions = testAssertions(results, manifest, new Set(ran.map((r) => r.unique_id)));
-  return ran.flatMap((r) => nodeEvents(ctx, step, r, manifest, assertions.get(r.unique_id) ?? []));
+export function dbtNodeEvents(ctx: LineageContext, step: DbtStepFinished, results: DbtNodeResult[], manifest: DbtManifest | undefined): LineageEvent[] {
+  const ran = results.filter((r) => WRITERS.has(kindOf(r.uniqueId)) && !NOT_RUN.has(r.status));
+  const assertions = testAssertions(results, manifest, new Set(ran.map((r) => r.uniqueId)));
+  return ran.flatMap((r) => nodeEvents(ctx, step, r, manifest, assertions.get(r.uniqueId) ?? []));
 }
 
-function nodeEvents(ctx: LineageContext, step: DbtStepFinished, r: RawNodeResult, manifest: ManifestLite | undefined, assertions: Assertion[]): LineageEvent[] {
-  const node = manifest?.nodes[r.unique_id];
-  const kind = kindOf(r.unique_id);
-  const name = node?.name ?? r.unique_id.split('.').slice(2).join('.');
-  const runId = uuidV5(step.runId, `${step.step}/attempt-${step.attempt}/${r.unique_id}`);
-  const times = (r.timing ?? []).flatMap((t) => [t.started_at, t.completed_at]).filter((t): t is string => Boolean(t));
-  const startedAt = times[0] ?? step.at;
-  const endedAt = times.at(-1) ?? step.at;
+function nodeEvents(ctx: LineageContext, step: DbtStepFinished, r: DbtNodeResult, manifest: DbtManifest | undefined, assertions: Assertion[]): LineageEvent[] {
+  const node = manifest?.nodes[r.uniqueId];
+  const kind = kindOf(r.uniqueId);
+  const name = node?.name ?? r.uniqueId.split('.').slice(2).join('.');
+  const runId = uuidV5(step.runId, `${step.step}/attempt-${step.attempt}/${r.uniqueId}`);
+  const startedAt = r.startedAt ?? step.at;
+  const endedAt = r.finishedAt ?? step.at;
   const failed = FAILED_STATUSES.has(r.status);
 
   const jobFacets: Record<string, Facet> = { jobType: facet(ctx.producer, 'jobType', { processingType: 'BATCH', integration: 'DBT', jobType: kind.toUpperCase() }) };
-  if (r.compiled_code) jobFacets.sql = facet(ctx.producer, 'sql', { query: r.compiled_code, dialect: 'postgres' });
+  if (r.compiledCode) jobFacets.sql = facet(ctx.producer, 'sql', { query: r.compiledCode, dialect: 'postgres' });
   const job = { namespace: ctx.namespace, name: `${step.pipeline}.${name}`, facets: jobFacets };
   const runFacets: Record<string, Facet> = { parent: parentFacet(ctx, step), nominalTime: nominalDay(ctx.producer, step.runDate) };
 
-  const output: LineageDataset = { namespace: ctx.home.namespace, name: datasetName(ctx.home, ...outputTable(r.unique_id, node)) };
+  const output: LineageDataset = { namespace: ctx.home.namespace, name: datasetName(ctx.home, ...outputTable(r.uniqueId, node)) };
   const outFacets: Record<string, Facet> = {};
   const fields = Object.values(node?.columns ?? {}).map((c) => ({ name: c.name, ...(c.data_type ? { type: c.data_type } : {}), ...(c.description ? { description: c.description } : {}) }));
   if (fields.length) outFacets.schema = facet(ctx.producer, 'schema', { fields });
@@ -106,7 +78,7 @@ function outputTable(uniqueId: string, node: ManifestNode | undefined): [string,
  * (the project's ref() reads the day just built there), any other model or seed where it is
  * published, a source as named in its schema.
  */
-function inputTable(parentId: string, node: ManifestNode, manifest: ManifestLite): [string, string] | undefined {
+function inputTable(parentId: string, node: ManifestNode, manifest: DbtManifest): [string, string] | undefined {
   const source = manifest.sources[parentId];
   if (source) return [source.schema, source.identifier ?? source.name];
   const parent = manifest.nodes[parentId];
@@ -117,11 +89,11 @@ function inputTable(parentId: string, node: ManifestNode, manifest: ManifestLite
 }
 
 /** Each ran node's assertions: the tests of this step that read it (a test reading two models counts for both). */
-function testAssertions(results: RawNodeResult[], manifest: ManifestLite | undefined, ran: Set<string>): Map<string, Assertion[]> {
+function testAssertions(results: DbtNodeResult[], manifest: DbtManifest | undefined, ran: Set<string>): Map<string, Assertion[]> {
   const byNode = new Map<string, Assertion[]>();
   if (!manifest) return byNode;
   for (const r of results) {
-    const test = manifest.nodes[r.unique_id];
+    const test = manifest.nodes[r.uniqueId];
     if (!test || test.resource_type !== 'test' || NOT_RUN.has(r.status)) continue;
     const targets = test.attached_node ? [test.attached_node] : (test.depends_on?.nodes ?? []).filter((id) => WRITERS.has(kindOf(id)));
     const assertion: Assertion = {

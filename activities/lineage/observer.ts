@@ -6,7 +6,8 @@ import type { Logger } from '../../src/platform/logger';
 import type { PipelineMetrics } from '../../src/platform/metrics';
 import { createLineageEmitter, type LineageEmitterOptions } from '../../src/platform/openlineage';
 import type { RunObserver } from '../observers';
-import { readStepArtifacts } from './artifacts';
+import { readStepManifest } from '../../src/artifacts/manifest';
+import { readRunResults } from '../../src/artifacts/run-results';
 import { dbtNodeEvents } from './dbt-nodes';
 import { pipelineFinished, pipelineStarted, publishEvents, type LineageContext } from './events';
 import { datasetHome, producerUri, uuidV5 } from './facets';
@@ -58,8 +59,10 @@ export function createLineageObserver(src: LineageSources, emitterOptions: Linea
       emitter.emit(pipelineFinished(ctx, e, trigger));
     },
     dbtStepFinished(e) {
-      const { results, manifest } = readStepArtifacts(e.targetPath);
-      for (const event of dbtNodeEvents(ctx, e, results, manifest)) emitter.emit(event);
+      // No run_results.json (dbt stopped before its end): no nodes to tell of.
+      const results = readRunResults(e.targetPath)?.nodes ?? [];
+      if (!results.length) return;
+      for (const event of dbtNodeEvents(ctx, e, results, readStepManifest(e.targetPath))) emitter.emit(event);
     },
     dayPublished(e) {
       const runId = uuidV5(e.runId, `publish/${e.startedAt}`);

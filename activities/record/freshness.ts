@@ -6,13 +6,13 @@ import { PIPELINES, type PipelineName } from '../../src/core/pipelines';
 import type { Alert } from '../../src/core/types';
 import { dayIdentifier } from '../dbt/publish';
 import type { DayPublished } from '../observers';
-import type { ManifestNode } from './manifest';
+import type { RecordNode } from './manifest';
 import { endOfDay, promiseDeadline, type FreshnessPromise } from './promise';
 
 export interface FreshnessDeps {
   pool: pg.Pool;
   /** The project's models as the newest manifest has them (undefined: no dbt step has run here yet). */
-  manifest: () => Map<string, ManifestNode> | undefined;
+  manifest: () => Map<string, RecordNode> | undefined;
   sendAlert: (alert: Alert) => Promise<unknown>;
   /** Only days this recent (UTC, today included) are alerted: older ones are backfills. */
   lookbackDays: number;
@@ -23,8 +23,8 @@ interface Marker {
 }
 
 /** The promises of the project's models, by model name. */
-function promisesByModel(deps: FreshnessDeps): Map<string, { node: ManifestNode; promise: FreshnessPromise }> {
-  const out = new Map<string, { node: ManifestNode; promise: FreshnessPromise }>();
+function promisesByModel(deps: FreshnessDeps): Map<string, { node: RecordNode; promise: FreshnessPromise }> {
+  const out = new Map<string, { node: RecordNode; promise: FreshnessPromise }>();
   for (const node of deps.manifest()?.values() ?? []) if (node.resourceType === 'model' && node.promise) out.set(node.name, { node, promise: node.promise });
   return out;
 }
@@ -108,7 +108,7 @@ async function published(pool: pg.Pool, model: string, runDate: string): Promise
 }
 
 /** Records the miss; alerts only when this call recorded it (once per model and day, across workers). */
-async function recordMiss(deps: FreshnessDeps, node: ManifestNode, promise: FreshnessPromise, runDate: string, kind: 'late' | 'missing', detail: string): Promise<boolean> {
+async function recordMiss(deps: FreshnessDeps, node: RecordNode, promise: FreshnessPromise, runDate: string, kind: 'late' | 'missing', detail: string): Promise<boolean> {
   const { rowCount } = await deps.pool.query(
     `INSERT INTO orchestrator.freshness_misses (model, run_date, promise, kind, detail) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
     [node.name, runDate, promise.text, kind, detail],
@@ -132,7 +132,7 @@ async function recordMiss(deps: FreshnessDeps, node: ManifestNode, promise: Fres
   return true;
 }
 
-function pipelineOf(node: ManifestNode): PipelineName {
+function pipelineOf(node: RecordNode): PipelineName {
   return Object.values(PIPELINES).find((p) => node.tags.includes(p.dbtTag))?.name ?? PIPELINES.dbt.name;
 }
 

@@ -1,12 +1,12 @@
 // One row per node (model, seed, test) of each attempt of each dbt step in
 // orchestrator.model_runs: dbt's result (run_results.json), where it sits in the project
 // (manifest.json, both in the step's target path) and what its statements cost.
-import path from 'node:path';
 import type pg from 'pg';
+import { readStepManifest } from '../../src/artifacts/manifest';
 import { readRunResults } from '../../src/artifacts/run-results';
 import type { DbtStepFinished } from '../observers';
 import type { NodeCost } from './costs';
-import { readManifest } from './manifest';
+import { recordNodes } from './manifest';
 
 export interface ModelRunRow {
   unique_id: string;
@@ -32,7 +32,7 @@ export interface ModelRunRow {
 export function modelRunRows(e: DbtStepFinished, costs: Map<string, NodeCost> | undefined): ModelRunRow[] {
   const run = readRunResults(e.targetPath);
   if (!run) return [];
-  const manifest = readManifest(path.join(e.targetPath, 'manifest.json'));
+  const manifest = recordNodes(readStepManifest(e.targetPath));
   return run.nodes.map((n) => {
     const m = manifest?.get(n.uniqueId);
     // A node that ran statements but none were seen (evicted from pg_stat_statements) counts 0.

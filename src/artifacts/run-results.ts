@@ -21,6 +21,8 @@ export interface DbtNodeResult {
   /** When dbt started and finished the node (its compile and execute timings), ISO 8601 UTC. */
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** The SQL dbt ran for it, when it compiled any. */
+  compiledCode?: string | null;
 }
 
 export interface DbtRunResults {
@@ -39,6 +41,7 @@ interface RawResult {
   execution_time?: number;
   adapter_response?: { rows_affected?: number };
   timing?: { name?: string; started_at?: string | null; completed_at?: string | null }[];
+  compiled_code?: string | null;
 }
 
 interface RawRunResults {
@@ -77,6 +80,7 @@ export function parseRunResults(json: string): DbtRunResults {
         message: r.message ?? null,
         executionSeconds: r.execution_time ?? 0,
         rowsAffected: r.adapter_response?.rows_affected ?? null,
+        compiledCode: r.compiled_code ?? null,
         ...nodeTiming(r.timing),
       };
     }),

@@ -125,8 +125,8 @@ describe.each(MODES)('dbt project marketing_roas (%s dbt)', (mode) => {
     const unit = await dbt('test', { select: ['test_type:unit'] });
     expect(unit.exitCode, unit.rawOutput).toBe(0);
     expect(unit.nodes.map((n) => [n.name, n.status]).sort()).toEqual([
-      ['fct_daily_metrics_roas_is_revenue_over_spend', 'pass'],
-      ['stg_ad_events_converts_currency_and_keeps_first_arrival', 'pass'],
+      ['fct_daily_metrics.fct_daily_metrics_roas_is_revenue_over_spend', 'pass'],
+      ['stg_ad_events.stg_ad_events_converts_currency_and_keeps_first_arrival', 'pass'],
     ]);
   });
 

@@ -2,6 +2,7 @@
 // with a message that says how to fix it. Everything heavy (the configuration schema, the
 // logger, the Temporal client, pg) is imported when a command first asks for it, so `--help`
 // and usage errors load none of it.
+import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import type { Config } from '../../platform/config';
@@ -89,4 +90,10 @@ export function requireEndedDay(date: string, today = new Date().toISOString().s
     throw new UsageError(`${date} has not ended yet (UTC): a run processes a finished day, ${yesterday} or earlier.`);
   }
   return date;
+}
+
+/** A path as the user would type it from here: relative when it is below the current folder. */
+export function shownPath(p: string): string {
+  const relative = path.relative(process.cwd(), p);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
 }

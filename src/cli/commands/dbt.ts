@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseBoundedDate } from '../../core/limits';
-import type { CliContext } from './context';
+import { shownPath, type CliContext } from './context';
 
 /** Where a by-hand dbt of a date keeps its target (manifest, run_results.json) and logs. */
 export function byHandTargetPath(artifactsDir: string, runDate: string | undefined): string {
@@ -65,10 +65,9 @@ async function runDbtByHand(ctx: CliContext, runDate: string | undefined, dbtArg
     DBT_LOG_PATH: path.join(targetPath, 'logs'),
   };
   const db = urlParts(databaseUrl);
-  const shown = (p: string) => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p) || '.');
   console.error(
     `dbt ${dbtArgs.join(' ')}${runDate ? ` for ${runDate}` : ''}: as ${db.user} (role ${role}) on ${db.host}:${db.port}/${db.database}; ` +
-      `artifacts in ${shown(targetPath)}`,
+      `artifacts in ${shownPath(targetPath)}`,
   );
   const child = execa(dbtBin, dbtArgs, { cwd: config.dbt.projectDir, env, stdio: 'inherit', reject: false });
   // Ctrl-C reaches dbt from the terminal (it cancels its queries and stops): wait for it to end

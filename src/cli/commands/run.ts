@@ -3,7 +3,7 @@ import { parseRunDate } from '../../core/dates';
 import { UsageError } from '../../core/errors';
 import { dbtFailureLines, describeProgress } from '../../core/describe';
 import type { DailyEtlResult, DbtDailyRunProgress, DbtDailyRunResult, DbtFailureDetails } from '../../core/types';
-import { requireEndedDay, type CliContext } from './context';
+import { requireEndedDay, shownPath, type CliContext } from './context';
 import { followProgress, resultThroughOutages, type ProgressView } from './follow';
 
 const PIPELINES = ['dbt', 'etl'] as const;
@@ -84,7 +84,7 @@ function printResult(r: DbtDailyRunResult): void {
   }
   console.log(`${r.status}: ${r.runDate}, SLA ${r.slaMet ? 'met' : 'MISSED'}`);
   for (const s of r.steps) {
-    console.log(`  dbt ${s.step}: ${s.nodeCounts?.total ?? s.nodes?.length ?? 0} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${s.targetPath}`);
+    console.log(`  dbt ${s.step}: ${s.nodeCounts?.total ?? s.nodes?.length ?? 0} nodes, dbt ${s.dbtSeconds.toFixed(1)}s, attempt ${s.attempt}, artifacts ${shownPath(s.targetPath)}`);
   }
   for (const w of r.warnings) console.log(`  warning: ${w.name} (${w.failures ?? '?'} rows): ${w.message ?? ''}`);
 }
@@ -96,5 +96,5 @@ function printEtlResult(r: DailyEtlResult): void {
   }
   console.log(`${r.status}: daily ETL for ${r.runDate}`);
   for (const c of r.checks) console.log(`  check ${c.name}: ${c.status} (${c.detail})`);
-  if (r.report) console.log(`  report: ${r.report.htmlPath}`);
+  if (r.report) console.log(`  report: ${shownPath(r.report.htmlPath)}`);
 }

@@ -7,7 +7,7 @@ import type { DbtFailureDetails, DbtStepInput, DbtStepResult, ReportSummary } fr
 import { DEFAULT_THRESHOLDS } from '../../core/validation-defaults';
 import { parseRunDate } from '../../core/dates';
 import { UsageError } from '../../core/errors';
-import { requireEndedDay, type CliContext } from './context';
+import { requireEndedDay, shownPath, type CliContext } from './context';
 import { dbtSelector, PIPELINES } from '../../core/pipelines';
 import type { Activities } from '../../../activities';
 import type { runAsActivity as RunAsActivity } from '../activity-context';
@@ -17,11 +17,6 @@ export function testStepReportsDir(localDir: string): string {
   return path.join(localDir, 'test-step', 'reports');
 }
 
-/** A path as the user typed it from here: relative when it is below the current folder. */
-function shown(p: string): string {
-  const relative = path.relative(process.cwd(), p);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
-}
 
 const STEPS = ['dbt-build', 'dbt-run', 'dbt-test', 'validate', 'report'] as const;
 type Step = (typeof STEPS)[number];
@@ -149,5 +144,5 @@ async function reportTrial({ activities, run, logger, runDate, ctx }: Trial): Pr
     process.exitCode = 1;
     return;
   }
-  console.log(`report (a trial in a scratch folder; ${path.join(path.basename(ctx.config.reportsDir), runDate)}/ is unchanged): ${shown(r.htmlPath)}`);
+  console.log(`report (a trial in a scratch folder; ${path.join(path.basename(ctx.config.reportsDir), runDate)}/ is unchanged): ${shownPath(r.htmlPath)}`);
 }
