@@ -159,6 +159,7 @@ export async function benchStack(label: string, opts: { deployedRoles?: boolean;
     log,
     reportsDir: path.join(artifacts, 'reports'),
     dbtProjectDir: path.join(PROJECT_ROOT, 'dbt'),
+    lateData: config.lateData,
     workflowStatus: temporalWorkflowStatus(client),
     temporal: client,
     ...(opts.observers ? { observers: opts.observers } : {}),

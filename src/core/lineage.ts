@@ -113,6 +113,8 @@ const TEST_STATE: Record<string, TestState> = { pass: 'passed', success: 'passed
 export function shortName(uniqueId: string): string {
   const parts = uniqueId.split('.');
   if (parts[0] === 'source' && parts.length >= 4) return parts.slice(2).join('.');
+  // A dbt function a model calls (analytics.roas): read as a call, not as a table.
+  if (parts[0] === 'function' && parts.length >= 3) return `${parts[2]}()`;
   return parts.length >= 3 ? parts[2]! : uniqueId;
 }
 

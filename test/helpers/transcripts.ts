@@ -111,7 +111,10 @@ export function mask(text: string): string {
       .replace(/\b(\d+h)?\d+m\d+s\b/g, '<s>')
       .replace(/\b\d+h\d\dm after\b/g, '<s> after')
       .replace(/\b[\d,]+(\.\d+)? (ms|s)\b/g, '<s>')
+      // PostgreSQL's own bookkeeping of a node's statements: the buffer cache, and how many
+      // statements it kept apart (a day's first build creates its partitions, a later one not).
       .replace(/blocks [\d,]+ read, [\d,]+ hit/g, 'blocks <n> read, <n> hit')
+      .replace(/cost: [\d,]+ statements?,/g, 'cost: <n> statements,')
   );
 }
 

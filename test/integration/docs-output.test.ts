@@ -4,7 +4,7 @@
 // project's worker with real dbt, in the order of the story the pages tell: the days generated,
 // a run waiting for Flink and told it is complete, a backfill, a restatement, npm start's demo
 // day. The printed lines are compared with the quoted ones after masking only what differs from
-// run to run (clock times, durations, run IDs, throughput, buffer counts; see helpers/transcripts);
+// run to run (clock times, durations, run IDs, throughput, PostgreSQL's buffer and statement counts; see helpers/transcripts);
 // a line `…` in a quote stands for lines the page leaves out. A quoted line the command does not
 // print fails, naming the page and line, with what it printed. The unit tier
 // (test/unit/docs-commands.test.ts) checks that every other `roas` command the pages show parses.

@@ -37,6 +37,7 @@ describe('the lineage graph', () => {
   it('names unique_ids as people read them', () => {
     expect(shortName(id.stg)).toBe('stg_ad_events');
     expect(shortName(id.events)).toBe('realtime.ad_events');
+    expect(shortName('function.marketing_roas.roas')).toBe('roas()');
     expect(shortName('odd')).toBe('odd');
   });
 
