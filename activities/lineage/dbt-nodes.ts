@@ -25,14 +25,14 @@ const NOT_RUN = new Set(['skipped', 'no-op']);
 export const AUDIT_SCHEMA = 'analytics_audit';
 
 export function dbtNodeEvents(ctx: LineageContext, step: DbtStepFinished, results: DbtNodeResult[], manifest: DbtManifest | undefined): LineageEvent[] {
-  const ran = results.filter((r) => WRITERS.has(kindOf(r.uniqueId)) && !NOT_RUN.has(r.status));
+  const ran = results.filter((r) => WRITERS.has(r.resourceType) && !NOT_RUN.has(r.status));
   const assertions = testAssertions(results, manifest, new Set(ran.map((r) => r.uniqueId)));
   return ran.flatMap((r) => nodeEvents(ctx, step, r, manifest, assertions.get(r.uniqueId) ?? []));
 }
 
 function nodeEvents(ctx: LineageContext, step: DbtStepFinished, r: DbtNodeResult, manifest: DbtManifest | undefined, assertions: Assertion[]): LineageEvent[] {
   const node = manifest?.nodes[r.uniqueId];
-  const kind = kindOf(r.uniqueId);
+  const kind = r.resourceType;
   const name = node?.name ?? r.uniqueId.split('.').slice(2).join('.');
   const runId = uuidV5(step.runId, `${step.step}/attempt-${step.attempt}/${r.uniqueId}`);
   const startedAt = r.startedAt ?? step.at;
